@@ -17,17 +17,24 @@
  *
  * v_exp_lo(t, lo) = exp(t + lo) for a tiny correction lo (|lo| <= ulp(t)/2):
  * softmax passes the rounding error of t = x - m here.  Without it, rounding
- * t costs a relative error of |t| * 2^-24 in exp(t): 30 ulp at t = -40. */
+ * t costs a relative error of |t| * 2^-24 in exp(t): 30 ulp at t = -40.
+ *
+ * v_madd is fused (one rounding) in the relaxed-SIMD build where the engine
+ * has FMA, and two roundings elsewhere; the steps hold either way.  n only
+ * has to be an integer within a rounding of t * log2 e (the fit covers
+ * |r| <= 0.35 > ln2/2), n * LN2_HI is exact, and the other steps only gain
+ * from a rounding fewer.  The two non-relaxed builds never fuse, so they
+ * stay bit-identical. */
 /* exp(t) = 2^n * y: returns y = exp(r) and leaves z, which holds n. */
 static inline V v_exp_reduced(V t, V lo, int with_lo, V *z) {
-    *z = v_add(v_mul(t, v_splat(EXP_LOG2E)), v_splat(EXP_MAGIC));
+    *z = v_madd(t, v_splat(EXP_LOG2E), v_splat(EXP_MAGIC));
     V n = v_sub(*z, v_splat(EXP_MAGIC));
-    V r = v_sub(t, v_mul(n, v_splat(EXP_LN2_HI)));
-    r = v_sub(r, v_mul(n, v_splat(EXP_LN2_LO)));
+    V r = v_nmadd(n, v_splat(EXP_LN2_HI), t);
+    r = v_nmadd(n, v_splat(EXP_LN2_LO), r);
     if (with_lo) r = v_add(r, lo);
     V q = v_splat(EXP_POLY[EXP_POLY_N - 1]);
-    for (int k = EXP_POLY_N - 2; k >= 0; k--) q = v_add(v_mul(q, r), v_splat(EXP_POLY[k]));
-    V em1 = v_add(r, v_mul(v_mul(r, r), q));
+    for (int k = EXP_POLY_N - 2; k >= 0; k--) q = v_madd(q, r, v_splat(EXP_POLY[k]));
+    V em1 = v_madd(v_mul(r, r), q, r);
     return v_add(v_splat(1), em1);
 }
 

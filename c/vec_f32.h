@@ -60,6 +60,15 @@ static inline V v_splat(float x) { return wasm_f32x4_splat(x); }
 static inline V v_add(V a, V b) { return wasm_f32x4_add(a, b); }
 static inline V v_sub(V a, V b) { return wasm_f32x4_sub(a, b); }
 static inline V v_mul(V a, V b) { return wasm_f32x4_mul(a, b); }
+/* a*b + c and c - a*b for exp.h: fused (one rounding) in the relaxed-SIMD
+ * build where the engine has FMA, two roundings elsewhere (see exp.h). */
+#ifdef __wasm_relaxed_simd__
+static inline V v_madd(V a, V b, V c) { return wasm_f32x4_relaxed_madd(a, b, c); }
+static inline V v_nmadd(V a, V b, V c) { return wasm_f32x4_relaxed_nmadd(a, b, c); }
+#else
+static inline V v_madd(V a, V b, V c) { return v_add(v_mul(a, b), c); }
+static inline V v_nmadd(V a, V b, V c) { return v_sub(c, v_mul(a, b)); }
+#endif
 static inline V v_ratio(V e, const double *q) {
     V lo = wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(e), wasm_v128_load(q));
     V hi = wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(e, e, 2, 3, 2, 3)), wasm_v128_load(q + 2));
@@ -109,6 +118,8 @@ static inline V v_splat(float x) { return x; }
 static inline V v_add(V a, V b) { return a + b; }
 static inline V v_sub(V a, V b) { return a - b; }
 static inline V v_mul(V a, V b) { return a * b; }
+static inline V v_madd(V a, V b, V c) { return a * b + c; }
+static inline V v_nmadd(V a, V b, V c) { return c - a * b; }
 static inline V v_ratio(V e, const double *q) { return s_ratio(e, q[0]); }
 static inline V v_pmax(V a, V b) { return a < b ? b : a; }
 static inline V v_pmin(V a, V b) { return b < a ? b : a; }

@@ -43,6 +43,13 @@ static inline V v_splat(double x) { return wasm_f64x2_splat(x); }
 static inline V v_add(V a, V b) { return wasm_f64x2_add(a, b); }
 static inline V v_sub(V a, V b) { return wasm_f64x2_sub(a, b); }
 static inline V v_mul(V a, V b) { return wasm_f64x2_mul(a, b); }
+#ifdef __wasm_relaxed_simd__ /* see vec_f32.h */
+static inline V v_madd(V a, V b, V c) { return wasm_f64x2_relaxed_madd(a, b, c); }
+static inline V v_nmadd(V a, V b, V c) { return wasm_f64x2_relaxed_nmadd(a, b, c); }
+#else
+static inline V v_madd(V a, V b, V c) { return v_add(v_mul(a, b), c); }
+static inline V v_nmadd(V a, V b, V c) { return v_sub(c, v_mul(a, b)); }
+#endif
 static inline V v_ratio(V e, const double *q) { return wasm_f64x2_div(e, wasm_v128_load(q)); }
 static inline V v_pmax(V a, V b) { return wasm_f64x2_pmax(a, b); }
 static inline V v_pmin(V a, V b) { return wasm_f64x2_pmin(a, b); }
@@ -74,6 +81,8 @@ static inline V v_splat(double x) { return x; }
 static inline V v_add(V a, V b) { return a + b; }
 static inline V v_sub(V a, V b) { return a - b; }
 static inline V v_mul(V a, V b) { return a * b; }
+static inline V v_madd(V a, V b, V c) { return a * b + c; }
+static inline V v_nmadd(V a, V b, V c) { return c - a * b; }
 static inline V v_ratio(V e, const double *q) { return e / q[0]; }
 static inline V v_pmax(V a, V b) { return a < b ? b : a; }
 static inline V v_pmin(V a, V b) { return b < a ? b : a; }

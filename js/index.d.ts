@@ -1,11 +1,18 @@
 /** Options for {@link init}. */
 export interface InitOptions {
-  /** `false` forces the scalar build, `true` the SIMD build; left out, SIMD is used where the engine validates it. */
+  /** `false` forces the scalar build, `true` a SIMD build; left out, SIMD is used where the engine validates it. */
   simd?: boolean;
   /**
-   * Self-host one of the published builds (`logsoftmax/logsoftmax-simd.wasm` or
-   * `logsoftmax/logsoftmax-scalar.wasm`): a compiled module, its bytes, a URL, or a
-   * (promised) fetch Response. Pass `simd` to say which build it is.
+   * `true` forces the relaxed-SIMD build (FMA in the exp; results may differ from the
+   * other builds in the last bit, within the same accuracy bounds), `false` keeps to
+   * SIMD128; left out, it is used where the engine supports relaxed SIMD.
+   */
+  relaxed?: boolean;
+  /**
+   * Self-host one of the published builds (`logsoftmax/logsoftmax-relaxed.wasm`,
+   * `logsoftmax/logsoftmax-simd.wasm` or `logsoftmax/logsoftmax-scalar.wasm`): a compiled
+   * module, its bytes, a URL, or a (promised) fetch Response. Pass `simd` or `relaxed`
+   * to say which build it is.
    */
   module?: WebAssembly.Module | BufferSource | string | URL | Response | PromiseLike<Response>;
 }
@@ -15,7 +22,7 @@ export interface InitOptions {
  * and the first call's options decide the build. All other functions are
  * synchronous and throw until this promise has resolved.
  */
-export function init(options?: InitOptions): Promise<{ simd: boolean }>;
+export function init(options?: InitOptions): Promise<{ simd: boolean; relaxed: boolean }>;
 
 /** A number or arbitrarily nested arrays of numbers (C order; the shape is inferred). */
 export type NestedNumbers = number | readonly NestedNumbers[];

@@ -11,23 +11,29 @@ let kernels = null;
 /**
  * Loads the WebAssembly kernels.  Idempotent: every call returns the same
  * promise, and the first call's options decide the build.
- * @param {{simd?: boolean, module?: WebAssembly.Module | BufferSource | string | URL | Response | Promise<Response>}} [options]
- *   `simd: false` forces the scalar build, `simd: true` the SIMD build;
+ * @param {{simd?: boolean, relaxed?: boolean, module?: WebAssembly.Module | BufferSource | string | URL | Response | Promise<Response>}} [options]
+ *   `simd: false` forces the scalar build, `simd: true` a SIMD build;
+ *   `relaxed: true` the relaxed-SIMD build (FMA), `relaxed: false` plain SIMD128;
  *   left out, SIMD is used where the engine validates it.  `module`
  *   self-hosts one of the published .wasm files.
- * @returns {Promise<{simd: boolean}>}
+ * @returns {Promise<{simd: boolean, relaxed: boolean}>}
  */
 export function init(options = {}) {
   if (options === null || typeof options !== 'object') {
     return Promise.reject(new TypeError(`init options must be an object; got ${describe(options)}`));
   }
-  if (options.simd !== undefined && typeof options.simd !== 'boolean') {
-    return Promise.reject(new TypeError(`init option simd must be a boolean; got ${describe(options.simd)}`));
+  for (const key of ['simd', 'relaxed']) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
+      return Promise.reject(new TypeError(`init option ${key} must be a boolean; got ${describe(options[key])}`));
+    }
+  }
+  if (options.simd === false && options.relaxed === true) {
+    return Promise.reject(new TypeError('init options simd: false and relaxed: true contradict each other (relaxed is a SIMD build)'));
   }
   ready ??= loadKernels(options).then(
     (k) => {
       kernels = k;
-      return { simd: k.simd };
+      return { simd: k.simd, relaxed: k.relaxed };
     },
     (err) => {
       ready = null; // let a later call retry

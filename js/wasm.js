@@ -1,4 +1,4 @@
-// The wasm loader: picks the SIMD or scalar build, compiles it once, and
+// The wasm loader: picks the relaxed-SIMD, SIMD or scalar build, compiles it once, and
 // owns the instance's memory.  The kernels need no imports and no malloc:
 // each call lays its operands out above the module's static data, growing
 // memory when a call needs more (and never shrinking it).
@@ -13,10 +13,28 @@ function decodeBase64(text) {
   return bytes;
 }
 
-async function builtinBytes(simd) {
-  const mod = simd ? await import('./wasm-simd.js') : await import('./wasm-scalar.js');
-  return decodeBase64(mod.default);
+// Literal specifiers, so that bundlers see each build as its own chunk.
+const BUILDS = {
+  relaxed: () => import('./wasm-relaxed.js'),
+  simd: () => import('./wasm-simd.js'),
+  scalar: () => import('./wasm-scalar.js'),
+};
+
+async function builtinBytes(build) {
+  return decodeBase64((await BUILDS[build]()).default);
 }
+
+// The smallest module using f32x4.relaxed_madd (opcode 0xfd 0x105): whether
+// this engine runs relaxed SIMD, without decoding the relaxed build first.
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, // header
+  1, 8, 1, 96, 3, 123, 123, 123, 1, 123, // type (v128, v128, v128) -> v128
+  3, 2, 1, 0, // one function of that type
+  10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11, // local.get 0..2; f32x4.relaxed_madd
+]);
+
+/** Whether this engine validates relaxed-SIMD instructions. */
+export const relaxedSimdSupported = () => WebAssembly.validate(RELAXED_PROBE);
 
 async function compileSource(source) {
   if (source instanceof WebAssembly.Module) return source;
@@ -31,28 +49,39 @@ async function compileSource(source) {
 
 /**
  * Compiles and instantiates a build.
- * @param {{simd?: boolean, module?: any}} options  `module` self-hosts the
- *   wasm: a WebAssembly.Module, bytes, a URL, or a (promised) Response.
+ * @param {{simd?: boolean, relaxed?: boolean, module?: any}} options
+ *   `simd: false` takes the scalar build; `relaxed: false` keeps to plain
+ *   SIMD128; each left out is detected.  `module` self-hosts the wasm: a
+ *   WebAssembly.Module, bytes, a URL, or a (promised) Response.
  */
-export async function loadKernels({ simd, module } = {}) {
+export async function loadKernels({ simd, relaxed, module } = {}) {
   let compiled;
   if (module !== undefined) {
     compiled = await compileSource(module);
-    simd = simd === true; // a self-hosted module is whichever build the caller says it is
+    // A self-hosted module is whichever build the caller says it is.
+    relaxed = relaxed === true;
+    simd = relaxed || simd === true;
   } else {
-    // Left to detection, SIMD is used if this engine validates the SIMD
-    // build itself; those bytes are decoded once and compiled if so.
-    let bytes = simd === false ? null : await builtinBytes(true);
-    if (simd === undefined) simd = WebAssembly.validate(bytes);
-    if (!simd) bytes = await builtinBytes(false);
+    if (relaxed === true && !relaxedSimdSupported()) {
+      throw new Error('logsoftmax: relaxed: true, but this engine does not support relaxed SIMD');
+    }
+    relaxed = simd !== false && relaxed !== false && relaxedSimdSupported();
+    // Otherwise SIMD is used if this engine validates the SIMD build
+    // itself; those bytes are decoded once and compiled if so.
+    let bytes = await builtinBytes(relaxed ? 'relaxed' : simd === false ? 'scalar' : 'simd');
+    if (!relaxed && simd !== false) {
+      simd ??= WebAssembly.validate(bytes);
+      if (!simd) bytes = await builtinBytes('scalar');
+    }
+    simd = relaxed || simd;
     compiled = await WebAssembly.compile(bytes);
   }
   const instance = await WebAssembly.instantiate(compiled, {});
   instance.exports._initialize?.();
-  return makeKernels(instance.exports, simd);
+  return makeKernels(instance.exports, simd, relaxed);
 }
 
-function makeKernels(ex, simd) {
+function makeKernels(ex, simd, relaxed) {
   const memory = ex.memory;
   const base = (ex.lsm_heap_base() + 15) & ~15;
   // Only reserve() grows memory (the kernels never do), so the size and the
@@ -91,5 +120,5 @@ function makeKernels(ex, simd) {
     return views;
   }
 
-  return { exports: ex, memory, simd, reserve, heap };
+  return { exports: ex, memory, simd, relaxed, reserve, heap };
 }

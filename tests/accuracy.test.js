@@ -1,4 +1,4 @@
-// Accuracy sweep (issue 2): float32 results of both wasm builds against the
+// Accuracy sweep (issue 2): float32 results of every wasm build against the
 // float64 reference in tests/reference.js, on random logits (sd 5) with rows
 // that are partly masked by -inf, for row lengths 1 to 262,144.
 //
@@ -9,17 +9,12 @@
 // test diagnostics (README "Accuracy" quotes them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadKernels } from '../js/wasm.js';
-import { bindApi } from '../js/api.js';
+import { loadBuilds } from './helpers/builds.js';
 import {
   refLogSoftmax, refSoftmax, refLogSumExp, ulp32, ulp64, kind, seededRandom, randomLogits,
 } from './reference.js';
 
-const builds = [];
-for (const simd of [true, false]) {
-  const k = await loadKernels({ simd });
-  builds.push({ name: simd ? 'simd' : 'scalar', api: bindApi(() => k) });
-}
+const builds = await loadBuilds();
 
 const MIN_NORMAL32 = 2 ** -126;
 const MIN_NORMAL64 = 2 ** -1022;
@@ -47,7 +42,7 @@ const withinF64 = (fn, g, r) => Math.abs(g - r) <= 1e-13 * (fn === 'softmax' ? M
 
 const FUNCTIONS = ['logSoftmax', 'softmax', 'logSumExp'];
 
-/** References for all three functions on one data set (shared by both builds). */
+/** References for all three functions on one data set (shared by all builds). */
 function references(values, shape, axis) {
   return {
     logSoftmax: refLogSoftmax(values, shape, axis),
@@ -125,7 +120,7 @@ function rowsOfLogits(rand, rows, n, maskedFirst = false) {
   return x;
 }
 
-/** Runs both builds on [rows, n] rows of the last axis; asserts the bounds; returns worst errors per build. */
+/** Runs every build on [rows, n] rows of the last axis; asserts the bounds; returns worst errors per build. */
 function sweepRow(rand, rows, n, maskedFirst) {
   const x = rowsOfLogits(rand, rows, n, maskedFirst);
   const shape = [rows, n];
@@ -141,9 +136,9 @@ function sweepRow(rand, rows, n, maskedFirst) {
 
 const fmt = (worst) => FUNCTIONS.map((fn) => `${fn} ${worst[fn].toFixed(2)}`).join(', ');
 
-test('float32, every row length from 1 to 4096 (both builds)', (t) => {
+test('float32, every row length from 1 to 4096 (every build)', (t) => {
   const rand = seededRandom(1);
-  const overall = { simd: {}, scalar: {} };
+  const overall = Object.fromEntries(builds.map((b) => [b.name, {}]));
   for (let n = 1; n <= 4096; n++) {
     // Short rows come many at a time; from 2049 on, one row a length, masked
     // on odd lengths.
@@ -164,9 +159,9 @@ function sampledLengths(rand) {
   return [...lengths].filter((n) => n > 4096 && n <= 262144).sort((a, b) => a - b);
 }
 
-test('float32, sampled row lengths from 4097 to 262,144 (both builds)', (t) => {
+test('float32, sampled row lengths from 4097 to 262,144 (every build)', (t) => {
   const rand = seededRandom(2);
-  const overall = { simd: {}, scalar: {} };
+  const overall = Object.fromEntries(builds.map((b) => [b.name, {}]));
   for (const [i, n] of sampledLengths(rand).entries()) {
     const worst = sweepRow(rand, 1, n, i % 2 === 1);
     for (const b of Object.keys(worst)) {
@@ -176,7 +171,7 @@ test('float32, sampled row lengths from 4097 to 262,144 (both builds)', (t) => {
   for (const b of Object.keys(overall)) t.diagnostic(`lengths 4097..262144, ${b}: max ulp ${fmt(overall[b])}`);
 });
 
-test('float32, long reductions over a non-last axis and an axis tuple (both builds)', (t) => {
+test('float32, long reductions over a non-last axis and an axis tuple (every build)', (t) => {
   const rand = seededRandom(3);
   const cases = [
     [[4096, 16], 0],

@@ -7,7 +7,7 @@ import { loadKernels } from '../js/wasm.js';
 import { bindApi } from '../js/api.js';
 import { seededRandom, randomLogits } from './reference.js';
 
-const simd = bindApi(((k) => () => k)(await loadKernels({ simd: true })));
+const simd = bindApi(((k) => () => k)(await loadKernels({ simd: true, relaxed: false })));
 const scalar = bindApi(((k) => () => k)(await loadKernels({ simd: false })));
 
 const SHAPES = [

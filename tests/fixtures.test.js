@@ -1,5 +1,5 @@
 // The scipy/mpmath fixtures (tests/fixtures/*.json, written by
-// tests/fixtures/gen_fixtures.py) against both wasm builds and the public
+// tests/fixtures/gen_fixtures.py) against every wasm build and the public
 // entry point.  Non-finite results, signs, dtypes, shapes and scalar-vs-array
 // returns must match exactly; finite values must be within the accuracy the
 // issue sets, measured against 50-digit mpmath values:
@@ -11,8 +11,7 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadKernels } from '../js/wasm.js';
-import { bindApi } from '../js/api.js';
+import { loadBuilds } from './helpers/builds.js';
 import * as publicApi from '../js/index.js';
 import { ulp32 } from './reference.js';
 
@@ -188,13 +187,10 @@ test('the fixtures cover what the issue lists', () => {
   assert.ok(all.length > 800);
 });
 
-for (const simd of [true, false]) {
-  describe(`fixtures, ${simd ? 'SIMD' : 'scalar'} build`, () => {
-    let api;
-    before(async () => {
-      const kernels = await loadKernels({ simd });
-      assert.equal(kernels.simd, simd);
-      api = bindApi(() => kernels);
+for (const { name, kernels, api } of await loadBuilds()) {
+  describe(`fixtures, ${name} build`, () => {
+    test('is the build it claims to be', () => {
+      assert.deepEqual([kernels.simd, kernels.relaxed], [name !== 'scalar', name === 'relaxed']);
     });
     fixtureTests(() => api);
   });

@@ -1,12 +1,14 @@
-// init(): one shared promise, the SIMD override, self-hosting, and the clear
-// error before it has resolved.  Each case runs in a fresh Node process,
-// because the loaded build is per process by design.
+// init(): one shared promise, the build overrides, self-hosting, and the
+// clear error before it has resolved.  Each case runs in a fresh Node process,
+// because the loaded build is per process by design; Node 20 runs relaxed
+// SIMD only with --experimental-wasm-relaxed-simd (RELAXED below).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 
-const run = (code) =>
-  JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+const RELAXED = ['--experimental-wasm-relaxed-simd'];
+const run = (code, flags = []) =>
+  JSON.parse(execFileSync(process.execPath, [...flags, '--input-type=module', '-e', code], {
     cwd: new URL('..', import.meta.url), encoding: 'utf8',
   }));
 
@@ -27,7 +29,7 @@ test('init is idempotent: one shared promise, SIMD chosen where Node validates i
     const [a, b] = await Promise.all([p, q]);
     console.log(JSON.stringify({ same: p === q, a, b, p: Array.from(softmax([0, Math.log(3)])) }));`);
   assert.equal(r.same, true);
-  assert.deepEqual(r.a, { simd: WebAssembly.validate(simdProbe()) });
+  assert.deepEqual(r.a, { simd: WebAssembly.validate(simdProbe()), relaxed: false });
   assert.deepEqual(r.b, r.a);
   assert.ok(Math.abs(r.p[0] - 0.25) < 1e-15 && Math.abs(r.p[1] - 0.75) < 1e-15);
 });
@@ -36,8 +38,36 @@ test('init({ simd: false }) forces the scalar build', () => {
   const r = run(`
     import { init, logSumExp } from 'logsoftmax';
     console.log(JSON.stringify({ info: await init({ simd: false }), v: logSumExp([0, 0]) }));`);
-  assert.deepEqual(r.info, { simd: false });
+  assert.deepEqual(r.info, { simd: false, relaxed: false });
   assert.ok(Math.abs(r.v - Math.LN2) < 1e-15);
+});
+
+test('init() takes the relaxed-SIMD build where the engine runs it; relaxed: false keeps to SIMD128', () => {
+  const code = (opts) => `
+    import { init, logSoftmax } from 'logsoftmax';
+    console.log(JSON.stringify({ info: await init(${opts}), v: Array.from(logSoftmax(new Float32Array([1000, 1]))) }));`;
+  for (const [opts, flags, info] of [
+    ['', RELAXED, { simd: true, relaxed: true }],
+    ['{ simd: true }', RELAXED, { simd: true, relaxed: true }],
+    ['{ relaxed: false }', RELAXED, { simd: true, relaxed: false }],
+    ['{ simd: false }', RELAXED, { simd: false, relaxed: false }],
+    ['', [], { simd: true, relaxed: false }],
+  ]) {
+    const r = run(code(opts), flags);
+    assert.deepEqual(r.info, info, `init(${opts}) ${flags}`);
+    assert.deepEqual(r.v, [0, -999]);
+  }
+});
+
+test('init({ relaxed: true }) rejects clearly where relaxed SIMD is missing, and a later init works', () => {
+  const r = run(`
+    import { init, softmax } from 'logsoftmax';
+    let first;
+    try { await init({ relaxed: true }); first = 'resolved'; } catch (e) { first = e.constructor.name + ': ' + e.message; }
+    console.log(JSON.stringify({ first, info: await init(), v: softmax(7) }));`);
+  assert.equal(r.first, 'Error: logsoftmax: relaxed: true, but this engine does not support relaxed SIMD');
+  assert.deepEqual(r.info, { simd: true, relaxed: false });
+  assert.equal(r.v, 1);
 });
 
 test('init({ module }) self-hosts a published .wasm file', () => {
@@ -47,8 +77,15 @@ test('init({ module }) self-hosts a published .wasm file', () => {
     const bytes = readFileSync('js/logsoftmax-scalar.wasm');
     const info = await init({ module: bytes, simd: false });
     console.log(JSON.stringify({ info, v: Array.from(logSoftmax([1000, 1])) }));`);
-  assert.deepEqual(r.info, { simd: false });
+  assert.deepEqual(r.info, { simd: false, relaxed: false });
   assert.deepEqual(r.v, [0, -999]);
+  const q = run(`
+    import { readFileSync } from 'node:fs';
+    import { init, logSoftmax } from 'logsoftmax';
+    const info = await init({ module: readFileSync('js/logsoftmax-relaxed.wasm'), relaxed: true });
+    console.log(JSON.stringify({ info, v: Array.from(logSoftmax([1000, 1])) }));`, RELAXED);
+  assert.deepEqual(q.info, { simd: true, relaxed: true });
+  assert.deepEqual(q.v, [0, -999]);
 });
 
 test('a failed init rejects, and a later init can still succeed', () => {
@@ -68,13 +105,15 @@ test('bad init options are rejected with a TypeError', () => {
   const r = run(`
     import { init } from 'logsoftmax';
     const out = [];
-    for (const o of [null, 5, { simd: 'yes' }]) {
+    for (const o of [null, 5, { simd: 'yes' }, { relaxed: 1 }, { simd: false, relaxed: true }]) {
       try { await init(o); out.push('resolved'); } catch (e) { out.push(e.constructor.name + ': ' + e.message); }
     }
     console.log(JSON.stringify(out));`);
   assert.match(r[0], /^TypeError: init options must be an object; got null/);
   assert.match(r[1], /^TypeError: init options must be an object; got 5/);
   assert.match(r[2], /^TypeError: init option simd must be a boolean; got "yes"/);
+  assert.match(r[3], /^TypeError: init option relaxed must be a boolean; got 1/);
+  assert.match(r[4], /^TypeError: init options simd: false and relaxed: true contradict each other/);
 });
 
 // The smallest module using a SIMD instruction: (func (result v128) (v128.const i32x4 0 0 0 0))

@@ -31,7 +31,7 @@ function exportTargets(entry) {
 test('the tarball holds only what users need', () => {
   const stray = [...files.keys()].filter((p) => !ALLOWED.some((re) => re.test(p)));
   assert.deepEqual(stray, [], 'tests, sources, the playground and build files stay out of the package');
-  for (const must of ['package.json', 'README.md', 'js/index.js', 'js/index.d.ts', 'js/logsoftmax-simd.wasm', 'js/logsoftmax-scalar.wasm']) {
+  for (const must of ['package.json', 'README.md', 'js/index.js', 'js/index.d.ts', 'js/logsoftmax-relaxed.wasm', 'js/logsoftmax-simd.wasm', 'js/logsoftmax-scalar.wasm']) {
     assert.ok(files.has(must), `${must} is packed`);
   }
 });
@@ -61,7 +61,7 @@ test('package.json: ES module, no runtime dependencies, side-effect free, files 
   assert.deepEqual(Object.keys(pkg.peerDependencies ?? {}), []);
   assert.equal(pkg.sideEffects, false);
   assert.ok(Array.isArray(pkg.files) && pkg.files.length > 0);
-  for (const wasm of ['./logsoftmax-simd.wasm', './logsoftmax-scalar.wasm']) assert.ok(pkg.exports[wasm], `${wasm} exported for self-hosting`);
+  for (const wasm of ['./logsoftmax-relaxed.wasm', './logsoftmax-simd.wasm', './logsoftmax-scalar.wasm']) assert.ok(pkg.exports[wasm], `${wasm} exported for self-hosting`);
   assert.ok(pkg.exports['./webgpu'], 'logsoftmax/webgpu exported');
 });
 

@@ -109,13 +109,13 @@ describe('playground in Chromium', { skip: skip ?? false }, () => {
       assert.ok(box.width > 600 && box.height > 200, `${name} panel is laid out: ${JSON.stringify(box)}`);
     }
     const backends = await page.$$eval('#backend option', (os) => os.map((o) => o.value));
-    for (const id of ['simd', 'scalar', 'reference']) assert.ok(backends.includes(id), `backend ${id} offered: ${backends}`);
+    for (const id of ['relaxed', 'simd', 'scalar', 'reference']) assert.ok(backends.includes(id), `backend ${id} offered: ${backends}`);
   });
 
   test('Explore: softmax over an axis tuple matches the float64 reference', async () => {
     const x = Array.from(randomLogits(seededRandom(11), 24, { sd: 4 }), (v) => +v.toPrecision(5));
     const shape = [2, 3, 4];
-    for (const backend of ['simd', 'scalar']) {
+    for (const backend of ['relaxed', 'simd', 'scalar']) {
       const got = await explore(page, {
         'x-input': JSON.stringify(x), 'x-shape': '2, 3, 4', 'x-dtype': 'float32', fn: 'softmax', axis: '(0, 2)', backend,
       });

@@ -1,13 +1,12 @@
-// Property tests: random shapes, axes, dtypes and special values, both wasm
-// builds, against the independent float64 reference in tests/reference.js.
+// Property tests: random shapes, axes, dtypes and special values, every wasm
+// build, against the independent float64 reference in tests/reference.js.
 // fast-check runs with a fixed seed, so every run checks the same cases; a
 // failure prints the case (its `seed` field regenerates the data).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { loadKernels } from '../js/wasm.js';
-import { bindApi } from '../js/api.js';
+import { loadBuilds } from './helpers/builds.js';
 import {
   refLogSoftmax, refSoftmax, refLogSumExp, ulp32, kind, seededRandom, randomLogits,
 } from './reference.js';
@@ -51,11 +50,7 @@ test('the reference agrees with the scipy/mpmath fixtures', () => {
   assert.ok(checked > 500, `only ${checked} fixture cases`);
 });
 
-const builds = [];
-for (const simd of [true, false]) {
-  const k = await loadKernels({ simd });
-  builds.push({ name: simd ? 'simd' : 'scalar', api: bindApi(() => k) });
-}
+const builds = await loadBuilds();
 
 // ------------------------------------------------------------ arbitraries ---
 

@@ -56,7 +56,10 @@ export async function loadBackends({ webgpu = true } = {}) {
     run: async (fn, x, opts) => api[fn](x, opts),
   });
   const list = [];
-  const simd = await loadKernels({ simd: true }).catch(() => null); // engines without wasm SIMD
+  // Each build this engine runs: relaxed SIMD (FMA) and SIMD128 can be missing.
+  const relaxed = await loadKernels({ relaxed: true }).catch(() => null);
+  if (relaxed) list.push(wrap('relaxed', 'wasm relaxed SIMD', bindApi(() => relaxed)));
+  const simd = await loadKernels({ simd: true, relaxed: false }).catch(() => null);
   if (simd) list.push(wrap('simd', 'wasm SIMD', bindApi(() => simd)));
   const scalar = await loadKernels({ simd: false });
   list.push(wrap('scalar', 'wasm scalar', bindApi(() => scalar)));

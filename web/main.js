@@ -10,10 +10,10 @@ import { $ } from './dom.js';
 const PANELS = { explore: null, benchmark: null, classifier: null };
 
 async function main() {
-  const [{ simd }, backends] = await Promise.all([init(), loadBackends()]);
+  const [{ simd, relaxed }, backends] = await Promise.all([init(), loadBackends()]);
   const gpu = backends.some((b) => b.id === 'webgpu');
   $('env').textContent = [
-    simd ? 'wasm SIMD' : 'wasm scalar (no SIMD here)',
+    relaxed ? 'wasm relaxed SIMD' : simd ? 'wasm SIMD' : 'wasm scalar (no SIMD here)',
     gpu ? 'WebGPU available' : 'no WebGPU',
     self.crossOriginIsolated ? 'cross-origin isolated' : 'not isolated',
   ].join(' · ');

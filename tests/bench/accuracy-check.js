@@ -16,7 +16,7 @@ const dir = resolve(process.argv[2] ?? new URL('../../js', import.meta.url).path
 const { loadKernels } = await import(pathToFileURL(`${dir}/wasm.js`).href);
 const { bindApi } = await import(pathToFileURL(`${dir}/api.js`).href);
 const bind = (k) => bindApi(() => k);
-const simd = bind(await loadKernels({ simd: true }));
+const simd = bind(await loadKernels({ simd: true, relaxed: false })); // SIMD128: bit-identical to scalar
 const scalar = bind(await loadKernels({ simd: false }));
 
 const ulp32 = (v) => {

@@ -2,6 +2,7 @@
 // by workload.  Plain SVG text; no plotting library.
 
 const SERIES = [
+  ['ours-relaxed-f32', 'logsoftmax relaxed SIMD', '#00441b'],
   ['ours-simd-f32', 'logsoftmax SIMD', '#1b7837'],
   ['ours-scalar-f32', 'logsoftmax scalar', '#7fbf7b'],
   ['ort-wasm', 'onnxruntime-web wasm', '#2166ac'],

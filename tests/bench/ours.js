@@ -8,18 +8,23 @@ import { planBlocks } from '../../js/plan.js';
 import * as plain from './plain.js';
 
 const ArrayType = { f32: Float32Array, f64: Float64Array };
+// loadKernels options and labels of the three builds.
+const BUILDS = {
+  relaxed: { options: { relaxed: true }, label: 'relaxed SIMD' },
+  simd: { options: { simd: true, relaxed: false }, label: 'SIMD' },
+  scalar: { options: { simd: false }, label: 'scalar' },
+};
 const KERNEL = { logSoftmax: 'lsm_log_softmax', softmax: 'lsm_softmax', logSumExp: 'lsm_logsumexp' };
 const align16 = (n) => (n + 15) & ~15;
 const input = (data, dtype) => (dtype === 'f32' ? data.x32 : data.x64);
 
-/** The public API on one build, as a user calls it. */
-export async function apiContender(simd, dtype) {
-  const k = await loadKernels({ simd });
+/** The public API on one build ('relaxed', 'simd' or 'scalar'), as a user calls it. */
+export async function apiContender(build, dtype) {
+  const k = await loadKernels(BUILDS[build].options);
   const api = bindApi(() => k);
-  const build = simd ? 'SIMD' : 'scalar';
   return {
-    id: `ours-${build.toLowerCase()}-${dtype}`,
-    label: `this library ${build} ${dtype}`,
+    id: `ours-${build}-${dtype}`,
+    label: `this library ${BUILDS[build].label} ${dtype}`,
     dtype,
     memoryBytes: () => k.memory.buffer.byteLength,
     prepare(op, wl, data) {
@@ -33,12 +38,11 @@ export async function apiContender(simd, dtype) {
  * The kernel export alone, out of place, on operands placed in wasm memory
  * once.  Its own instance, so no other contender moves its operands.
  */
-export async function kernelContender(simd, dtype) {
-  const k = await loadKernels({ simd });
-  const build = simd ? 'SIMD' : 'scalar';
+export async function kernelContender(build, dtype) {
+  const k = await loadKernels(BUILDS[build].options);
   return {
-    id: `ours-${build.toLowerCase()}-${dtype}-kernel`,
-    label: `this library ${build} ${dtype}, kernel only`,
+    id: `ours-${build}-${dtype}-kernel`,
+    label: `this library ${BUILDS[build].label} ${dtype}, kernel only`,
     dtype,
     prepare(op, wl, data) {
       const x = input(data, dtype), Type = ArrayType[dtype];
@@ -57,13 +61,15 @@ export async function kernelContender(simd, dtype) {
   };
 }
 
-/** The floor and exp-sum-only kernels (SIMD), over the workload's contiguous slices. */
-export async function limitContender(which, dtype) {
-  const bytes = readFileSync(new URL('./limits.wasm', import.meta.url));
-  const k = await loadKernels({ module: bytes, simd: true });
+/** The floor and exp-sum-only kernels ('simd' or 'relaxed'), over the workload's contiguous slices. */
+export async function limitContender(which, dtype, build = 'simd') {
+  const relaxed = build === 'relaxed';
+  const bytes = readFileSync(new URL(relaxed ? './limits-relaxed.wasm' : './limits.wasm', import.meta.url));
+  const k = await loadKernels({ module: bytes, simd: true, relaxed });
   return {
-    id: `${which}-${dtype}`,
-    label: which === 'floor' ? `floor kernel ${dtype} (read twice, write once)` : `exp-sum-only pass ${dtype}`,
+    id: `${which}-${dtype}${relaxed ? '-relaxed' : ''}`,
+    label: (which === 'floor' ? `floor kernel ${dtype} (read twice, write once)` : `exp-sum-only pass ${dtype}`) +
+      (relaxed ? ', relaxed SIMD' : ''),
     dtype,
     kind: 'limit',
     prepare(op, wl, data) {

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [-- --only=id,id,...]
 //
+// `npm run bench` passes --experimental-wasm-relaxed-simd, which Node 20
+// needs to run the relaxed-SIMD build (browsers with relaxed SIMD run it by
+// default); without it, that build's rows are left out.
+//
 // This library against the web peers, side by side in one Node process, one
 // thread, identical inputs (issue 3).  Prints tables of G elements/s and
 // ratios, checks every contender's output against a float64 reference, and
@@ -10,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { WORKLOADS, makeInputs } from './workloads.js';
 import { timeSideBySide } from './timing.js';
 import { apiContender, kernelContender, limitContender, plainContender } from './ours.js';
+import { relaxedSimdSupported } from '../../js/wasm.js';
 import { onnxruntime, tfjsWasm, tfjsCpu, tfjsInfo } from './peers.js';
 import * as plain from './plain.js';
 import { targetReport } from './targets.js';
@@ -21,23 +26,29 @@ const OPS = ['logSoftmax', 'softmax', 'logSumExp'];
 
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 
+const RELAXED = relaxedSimdSupported();
+const ifRelaxed = async (...make) => (RELAXED ? Promise.all(make.map((f) => f())) : []);
 const allContenders = [
-  await apiContender(true, 'f32'),
-  await kernelContender(true, 'f32'),
-  await apiContender(false, 'f32'),
+  ...await ifRelaxed(() => apiContender('relaxed', 'f32'), () => kernelContender('relaxed', 'f32')),
+  await apiContender('simd', 'f32'),
+  await kernelContender('simd', 'f32'),
+  await apiContender('scalar', 'f32'),
   onnxruntime,
   tfjsWasm,
   tfjsCpu,
   plainContender('f32'),
-  await apiContender(true, 'f64'),
-  await kernelContender(true, 'f64'),
-  await apiContender(false, 'f64'),
+  ...await ifRelaxed(() => apiContender('relaxed', 'f64'), () => kernelContender('relaxed', 'f64')),
+  await apiContender('simd', 'f64'),
+  await kernelContender('simd', 'f64'),
+  await apiContender('scalar', 'f64'),
   plainContender('f64'),
   // The limits do not depend on the op: measured with logSoftmax only.
   await limitContender('floor', 'f32'),
   await limitContender('expsum', 'f32'),
+  ...await ifRelaxed(() => limitContender('expsum', 'f32', 'relaxed')),
   await limitContender('floor', 'f64'),
   await limitContender('expsum', 'f64'),
+  ...await ifRelaxed(() => limitContender('expsum', 'f64', 'relaxed')),
 ];
 const contenders = ONLY ? allContenders.filter((c) => ONLY.includes(c.id)) : allContenders;
 
@@ -97,15 +108,18 @@ function printTable(title, rowLabels, cell) {
 }
 
 // The 64 MB input is there to measure memory speed: run for logSoftmax only, by these.
-const HUGE = new Set(['ours-simd-f32', 'ours-simd-f32-kernel', 'ort-wasm', 'tfjs-wasm', 'plain-js-f32', 'floor-f32', 'expsum-f32']);
+const HUGE = new Set(['ours-relaxed-f32', 'ours-relaxed-f32-kernel', 'ours-simd-f32', 'ours-simd-f32-kernel', 'ort-wasm',
+  'tfjs-wasm', 'plain-js-f32', 'floor-f32', 'expsum-f32', 'expsum-f32-relaxed']);
 
 /** The README table: G elements/s, float32 unless marked, copies included. */
 function markdownTable(res, meta) {
   const rows = [
+    ['ours-relaxed-f32', 'this library, relaxed SIMD'], ['ours-relaxed-f32-kernel', 'this library, relaxed SIMD, kernel only'],
     ['ours-simd-f32', 'this library, SIMD'], ['ours-simd-f32-kernel', 'this library, SIMD, kernel only'],
     ['ours-scalar-f32', 'this library, scalar'], ['ort-wasm', 'onnxruntime-web (wasm, 1 thread)'],
     ['tfjs-wasm', 'TensorFlow.js wasm'], ['tfjs-cpu', 'TensorFlow.js cpu'], ['plain-js-f32', 'plain JS (Math.exp)'],
-    ['ours-simd-f64', 'this library, SIMD, float64'], ['plain-js-f64', 'plain JS, float64'],
+    ['ours-relaxed-f64', 'this library, relaxed SIMD, float64'], ['ours-simd-f64', 'this library, SIMD, float64'],
+    ['plain-js-f64', 'plain JS, float64'],
   ];
   const wls = WORKLOADS.map((w) => w.label);
   const out = [];
@@ -149,12 +163,12 @@ for (const op of OPS) {
   });
 }
 
-const ratioRows = [
-  ['ours-simd-f32', 'onnxruntime-web'], ['ours-simd-f32', 'tfjs-wasm'], ['ours-simd-f32', 'tfjs-cpu'],
-  ['ours-simd-f32', 'plain-js-f32'], ['ours-simd-f64', 'plain-js-f64'],
-].map(([a, b]) => [a, b === 'onnxruntime-web' ? 'ort-wasm' : b]);
+const ratioRows = (RELAXED ? ['relaxed', 'simd'] : ['simd']).flatMap((build) => [
+  [`ours-${build}-f32`, 'ort-wasm'], [`ours-${build}-f32`, 'tfjs-wasm'], [`ours-${build}-f32`, 'tfjs-cpu'],
+  [`ours-${build}-f32`, 'plain-js-f32'], [`ours-${build}-f64`, 'plain-js-f64'],
+]);
 for (const op of OPS) {
-  printTable(`${op}: ours SIMD / peer`, ratioRows.map(([a, b]) => [`${a}|${b}`, `${a} / ${b}`]), (key, wl) => {
+  printTable(`${op}: ours / peer`, ratioRows.map(([a, b]) => [`${a}|${b}`, `${a} / ${b}`]), (key, wl) => {
     const [a, b] = key.split('|');
     const ra = results[op][wl.label]?.[a], rb = results[op][wl.label]?.[b];
     if (!ra || !rb) return '';
@@ -175,9 +189,12 @@ for (const op of OPS) for (const wl of WORKLOADS) for (const c of contenders) {
 }
 if (inaccurate.length) console.log('\n! = output off the float64 reference by more than the sanity tolerance:\n  ' + inaccurate.join('\n  '));
 
-const targets = targetReport(results);
-console.log('\nTargets (issue 3):');
-for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.what}: ${t.detail}`);
+const targets = {};
+for (const build of RELAXED ? ['relaxed', 'simd'] : ['simd']) {
+  targets[build] = targetReport(results, build);
+  console.log(`\nTargets (issue 3), ${build} build:`);
+  for (const t of targets[build]) console.log(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.what}: ${t.detail}`);
+}
 
 const memory = contenders.filter((c) => c.memoryBytes).map((c) => `${c.label}: ${c.memoryBytes()} bytes`);
 const largest = (list) => Math.max(...list.map((w) => w.size));
