@@ -41,12 +41,17 @@ static LSM_INLINE int NAME(block_needs_slow_exp)(const V t[NV]) {
 }
 
 /* `general` forces the general exp: where m is not the slice's true max
- * (log_softmax replaces a non-finite max by 0), t can be positive. */
+ * (log_softmax replaces a non-finite max by 0), t can be positive.
+ * Only the first n lanes are real (n < LANES: a tail block, padded): the
+ * others get t = -1, so that padding alone never sends a block to the
+ * general exp, and exps of +0, the exact exp(-inf) that -inf padding used
+ * to give; t != 0 leaves them out of the count.  Vectors of padding only
+ * skip the exp (a [1, 10] float64 call has three in its tail block). */
 /* Inlined by force: as a call, each block paid for its stack frame and
  * for rebuilding a dozen vector constants (measured: NOTES.md). */
 static LSM_INLINE void NAME(expsum_vectors)(NAME(partial) *p, const V xv[NV], T *e_out, const V m[NV], int mode,
-                                            int general) {
-    V t[NV], lo[NV], e[NV];
+                                            int general, size_t n) {
+    V t[NV], lo[NV], e[NV], keep[NV];
     /* Only softmax outputs exp(x - m) itself, so only it needs x - m exact;
      * in a sum, the terms with large |x - m| are too small to matter. */
     if (mode == SUM_STORE) {
@@ -55,11 +60,15 @@ static LSM_INLINE void NAME(expsum_vectors)(NAME(partial) *p, const V xv[NV], T 
         for (int u = 0; u < NV; u++) t[u] = v_sub(xv[u], m[u]), lo[u] = t[u];
     }
     const int with_lo = mode == SUM_STORE;
+    if (n < LANES)
+        for (int u = 0; u < NV; u++) keep[u] = v_lanes_before(u * VL, n), t[u] = v_keep_or(t[u], keep[u], -1);
     if (general || NAME(block_needs_slow_exp)(t)) {
-        for (int u = 0; u < NV; u++) e[u] = v_exp_lo(t[u], lo[u], with_lo);
+        for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo(t[u], lo[u], with_lo) : v_splat(0);
     } else {
-        for (int u = 0; u < NV; u++) e[u] = v_exp_lo_fast(t[u], lo[u], with_lo);
+        for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo_fast(t[u], lo[u], with_lo) : v_splat(0);
     }
+    if (n < LANES)
+        for (int u = 0; u < NV; u++) e[u] = v_keep_or(e[u], keep[u], 0);
     if (mode == SUM_SPLIT_MAX) {
         for (int u = 0; u < NV; u++) {
             p->count[u] = v_add(p->count[u], v_one_if_zero(t[u]));
@@ -75,7 +84,7 @@ static LSM_INLINE void NAME(expsum_vectors)(NAME(partial) *p, const V xv[NV], T 
 static LSM_INLINE void NAME(expsum_block)(NAME(partial) *p, const T *x, T *e_out, const V m[NV], int mode, int general) {
     V xv[NV];
     for (int u = 0; u < NV; u++) xv[u] = v_load(x + u * VL);
-    NAME(expsum_vectors)(p, xv, e_out, m, mode, general);
+    NAME(expsum_vectors)(p, xv, e_out, m, mode, general, LANES);
 }
 
 static inline void NAME(partial_clear)(NAME(partial) *p) {
@@ -91,11 +100,11 @@ static inline void NAME(partial_flush)(NAME(partial) *p, double sum[LANES], doub
 
 /* The block at x of which only the first n elements exist: the lanes past
  * them read -inf, which leaves a max unchanged and adds exp(-inf) = +0,
- * exactly, so tails cost no special arithmetic and both builds stay
- * bit-identical.  Tails are built in registers: scalar stores read back as
- * a vector would miss store-to-load forwarding. */
+ * exactly (expsum_vectors, told n, also keeps them off the general exp), so
+ * both builds stay bit-identical.  Tails are built in registers: scalar
+ * stores read back as a vector would miss store-to-load forwarding. */
 static LSM_INLINE void NAME(load_block)(V xv[NV], const T *x, size_t n) {
-    for (int u = 0; u < NV; u++) xv[u] = n >= LANES ? v_load(x + u * VL) : v_load_part(x, u * VL, n);
+    for (int u = 0; u < NV; u++) xv[u] = n >= (size_t)(u + 1) * VL ? v_load(x + u * VL) : v_load_part(x, u * VL, n);
 }
 
 static inline double NAME(lanes_total)(const double v[LANES]) {
@@ -191,7 +200,7 @@ static inline void NAME(run_expsum)(const T *x, T *e_out, size_t n, T m, double 
         T e[LANES];
         V xv[NV];
         NAME(load_block)(xv, x + i, n - i);
-        NAME(expsum_vectors)(&p, xv, e, mv, mode, general);
+        NAME(expsum_vectors)(&p, xv, e, mv, mode, general, n - i);
         if (mode == SUM_STORE)
             for (size_t k = 0; i + k < n; k++) e_out[i + k] = e[k];
         NAME(partial_flush)(&p, sum, count, mode);
@@ -219,9 +228,14 @@ static inline void NAME(slice_finish)(const T *xs, T *ys, T *sign, const lsm_pla
     }
     const lsm_dim *red = p->dims + p->n_outer;
     lsm_cursor rc;
-    const T log_s = op == OP_LOG_SOFTMAX ? (T)log(s) : 0;
+    /* An if, not `op == OP_LOG_SOFTMAX ? log(s) : 0`: clang turned that
+     * into a select, so softmax paid for a libm log it threw away (f64). */
+    T log_s = 0;
     double q[VL];
-    for (int k = 0; k < VL; k++) q[k] = ratio_arg(s);
+    if (op == OP_LOG_SOFTMAX)
+        log_s = (T)log(s);
+    else
+        for (int k = 0; k < VL; k++) q[k] = ratio_arg(s);
     cursor_reset(&rc, p->n_red);
     do NAME(run_write)(xs + rc.offset, ys + rc.offset, p->run, m, log_s, q, op);
     while (cursor_next(&rc, red, p->n_red));
@@ -262,7 +276,7 @@ static void NAME(short_rows_group)(const T *x, T *y, T *sign, const lsm_plan *p,
         for (size_t i = 0; i < p->run; i++) {
             const size_t pos = rc.offset + i;
             for (int u = 0; u < NV; u++) xv[u] = v_gather(x + pos, at + u * VL);
-            NAME(expsum_vectors)(&part, xv, e, mv, mode, general);
+            NAME(expsum_vectors)(&part, xv, e, mv, mode, general, LANES);
             /* In place, y[at[k] + pos] is x's: it is read above, and no later block reads it. */
             if (mode == SUM_STORE)
                 for (size_t k = 0; k < w; k++) y[at[k] + pos] = e[k];
@@ -359,7 +373,7 @@ static inline void NAME(strip)(const T *x, T *y, T *sign, const lsm_plan *p, siz
     do {
         T *e_out = mode == SUM_STORE && full ? y + rc.offset : e;
         NAME(load_block)(xv, x + rc.offset, w);
-        NAME(expsum_vectors)(&part, xv, e_out, mv, mode, general);
+        NAME(expsum_vectors)(&part, xv, e_out, mv, mode, general, LANES);
         if (mode == SUM_STORE && !full)
             for (size_t k = 0; k < w; k++) y[rc.offset + k] = e[k];
         if (++pending == FLUSH) NAME(partial_flush)(&part, sum, count, mode), pending = 0;
@@ -373,7 +387,13 @@ static inline void NAME(strip)(const T *x, T *y, T *sign, const lsm_plan *p, siz
     }
     T log_s[LANES];
     double q[LANES];
-    for (int k = 0; k < LANES; k++) log_s[k] = (T)log(sum[k]), q[k] = ratio_arg(sum[k]);
+    /* Each op only what it uses: 16 libm logs a strip are no small cost to softmax. */
+    for (int k = 0; k < LANES; k++) {
+        if (op == OP_LOG_SOFTMAX)
+            log_s[k] = (T)log(sum[k]);
+        else
+            log_s[k] = 0, q[k] = ratio_arg(sum[k]);
+    }
     V lv[NV];
     for (int u = 0; u < NV; u++) lv[u] = v_load(log_s + u * VL);
     do {

@@ -72,6 +72,10 @@ static inline V v_gather(const double *x, const size_t *at) { return wasm_f64x2_
 /* Lane j from x[at + j] where at + j < n, else -inf: a block's tail, built
  * in registers (no read past n, no stores read back as a vector). */
 static inline V v_load_part(const double *x, size_t at, size_t n) { return wasm_f64x2_make(at < n ? x[at] : -INFINITY, at + 1 < n ? x[at + 1] : -INFINITY); }
+/* Lane masks (all bits set where a lane is kept): lanes at + j < n, for
+ * n < LANES (so int compares suffice); and v where kept, else c. */
+static inline V v_lanes_before(size_t at, size_t n) { return wasm_i32x4_lt(wasm_i32x4_make((int)at, (int)at, (int)at + 1, (int)at + 1), wasm_i32x4_splat((int)n)); }
+static inline V v_keep_or(V v, V keep, double c) { return wasm_v128_bitselect(v, wasm_f64x2_splat(c), keep); }
 #else
 typedef double V;
 #define VL 1
@@ -99,4 +103,6 @@ static inline V v_scale(V y, V z) {
 static inline void v_flush(double *acc, V v) { acc[0] += v; }
 static inline V v_gather(const double *x, const size_t *at) { return x[at[0]]; }
 static inline V v_load_part(const double *x, size_t at, size_t n) { return at < n ? x[at] : -INFINITY; }
+static inline V v_lanes_before(size_t at, size_t n) { return f64_from_bits(at < n ? ~0ull : 0); }
+static inline V v_keep_or(V v, V keep, double c) { return f64_bits(keep) ? v : c; }
 #endif

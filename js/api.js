@@ -65,6 +65,32 @@ export function bindApi(getKernels) {
     return ArrayBuffer.isView(out) && out instanceof Type && out.length === x.length && out.buffer !== x.buffer;
   }
 
+  // Up to this many elements, operands and results are copied by loop:
+  // TypedArray set and slice each cost a builtin call, and slice also looks
+  // up the species constructor, which a [1, 10] call notices (10-50 ns).
+  const SMALL = 32;
+
+  /** plan, then data, written from the arena base; returns data's element index. */
+  function writeOperands(heap, h, base, pData, plan, data) {
+    const u32 = heap.u32, p = base >>> 2, at = (base + pData) / data.BYTES_PER_ELEMENT, n = data.length;
+    for (let i = 0; i < plan.length; i++) u32[p + i] = plan[i];
+    if (n > SMALL) h.set(data, at);
+    else for (let i = 0; i < n; i++) h[at + i] = data[i];
+    return at;
+  }
+
+  /** n elements of h from at, into `out` or a fresh array like h. */
+  function readResult(h, at, n, out) {
+    if (n > SMALL) {
+      if (out === undefined) return h.slice(at, at + n);
+      out.set(h.subarray(at, at + n));
+      return out;
+    }
+    if (out === undefined) out = h instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = h[at + i];
+    return out;
+  }
+
   /**
    * log_softmax or softmax in place inside wasm memory: the plan, then the
    * data, which the kernel overwrites.  The result goes to `out`, or to a
@@ -75,13 +101,9 @@ export function bindApi(getKernels) {
     const pData = align16(plan.byteLength);
     const base = k.reserve(pData + data.byteLength);
     const heap = k.heap(), h = f32 ? heap.f32 : heap.f64;
-    const at = (base + pData) / data.BYTES_PER_ELEMENT;
-    heap.u32.set(plan, base >>> 2);
-    h.set(data, at);
+    const at = writeOperands(heap, h, base, pData, plan, data);
     k.exports[f32 ? kernel.f32 : kernel.f64](base + pData, base + pData, base);
-    if (out === undefined) return h.slice(at, at + data.length);
-    out.set(h.subarray(at, at + data.length));
-    return out;
+    return readResult(h, at, data.length, out);
   }
 
   /** logsumexp of each row: plan, data, then one result per row. */
@@ -91,11 +113,10 @@ export function bindApi(getKernels) {
     const pData = align16(plan.byteLength), pOut = pData + align16(x.byteLength);
     const base = k.reserve(pOut + rows * x.BYTES_PER_ELEMENT);
     const heap = k.heap(), h = f32 ? heap.f32 : heap.f64;
-    heap.u32.set(plan, base >>> 2);
-    h.set(x, (base + pData) / x.BYTES_PER_ELEMENT);
+    writeOperands(heap, h, base, pData, plan, x);
     k.exports[f32 ? 'lsm_logsumexp_f32' : 'lsm_logsumexp_f64'](base + pData, base + pOut, 0, base);
     const at = (base + pOut) / x.BYTES_PER_ELEMENT;
-    return scalar ? h[at] : h.slice(at, at + rows);
+    return scalar ? h[at] : readResult(h, at, rows, undefined);
   }
 
   function dtypeOf(data) {
