@@ -361,7 +361,9 @@ static inline void NAME(strip)(const T *x, T *y, T *sign, const lsm_plan *p, siz
     } while (cursor_next(&rc, red, p->n_red));
     for (int u = 0; u < NV; u++) v_store(m + u * VL, acc[u]);
     int general = 0;
-    for (int k = 0; k < LANES; k++) general |= !isfinite(m[k]);
+    /* Lanes past w hold no column (their max is -inf): expsum_vectors, told
+     * w, keeps them off the general exp, which they would otherwise force. */
+    for (size_t k = 0; k < w; k++) general |= !isfinite(m[k]);
     for (int k = 0; k < LANES; k++) m[k] = NAME(shift_of)(m[k], op);
 
     NAME(partial) part;
@@ -373,7 +375,7 @@ static inline void NAME(strip)(const T *x, T *y, T *sign, const lsm_plan *p, siz
     do {
         T *e_out = mode == SUM_STORE && full ? y + rc.offset : e;
         NAME(load_block)(xv, x + rc.offset, w);
-        NAME(expsum_vectors)(&part, xv, e_out, mv, mode, general, LANES);
+        NAME(expsum_vectors)(&part, xv, e_out, mv, mode, general, w);
         if (mode == SUM_STORE && !full)
             for (size_t k = 0; k < w; k++) y[rc.offset + k] = e[k];
         if (++pending == FLUSH) NAME(partial_flush)(&part, sum, count, mode), pending = 0;
