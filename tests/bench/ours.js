@@ -3,9 +3,7 @@
 // limit kernels (kernels/limits.h) for comparison.
 import { readFileSync } from 'node:fs';
 import { loadKernels } from '../../js/wasm.js';
-import { bindApi } from '../../js/api.js';
 import { planBlocks } from '../../js/plan.js';
-import * as plain from './plain.js';
 
 const ArrayType = { f32: Float32Array, f64: Float64Array };
 // loadKernels options and labels of the three builds.
@@ -18,12 +16,22 @@ const KERNEL = { logSoftmax: 'lsm_log_softmax', softmax: 'lsm_softmax', logSumEx
 const align16 = (n) => (n + 15) & ~15;
 const input = (data, dtype) => (dtype === 'f32' ? data.x32 : data.x64);
 
+// Each API and plain-JS contender runs its own instance of its JS modules
+// (the query string makes a separate module), as an app loads one.  Shared,
+// V8's call-site feedback would see the float32 and float64 contenders and
+// all three builds, and every call site would turn polymorphic: that slowed
+// a 10-element call by 10-20% here, for us and plain JS alike.
+const ownInstance = (path, id) => import(new URL(`${path}?contender=${id}`, import.meta.url).href);
+
 /** The public API on one build ('relaxed', 'simd' or 'scalar'), as a user calls it. */
 export async function apiContender(build, dtype) {
-  const k = await loadKernels(BUILDS[build].options);
+  const id = `ours-${build}-${dtype}`;
+  const own = await ownInstance('../../js/wasm.js', id);
+  const { bindApi } = await ownInstance('../../js/api.js', id);
+  const k = await own.loadKernels(BUILDS[build].options);
   const api = bindApi(() => k);
   return {
-    id: `ours-${build}-${dtype}`,
+    id,
     label: `this library ${BUILDS[build].label} ${dtype}`,
     dtype,
     memoryBytes: () => k.memory.buffer.byteLength,
@@ -86,9 +94,11 @@ export async function limitContender(which, dtype, build = 'simd') {
 }
 
 /** The plain-JS three-pass version (plain.js) on the same typed array. */
-export function plainContender(dtype) {
+export async function plainContender(dtype) {
+  const id = `plain-js-${dtype}`;
+  const plain = await ownInstance('./plain.js', id);
   return {
-    id: `plain-js-${dtype}`,
+    id,
     label: `plain JS, Math.exp, ${dtype}`,
     dtype,
     prepare(op, wl, data) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only=id,id,...]
+// npm run bench [-- --quick] [-- --only=id,id,...] [-- --workloads=label;label...]
 //
 // `npm run bench` passes --experimental-wasm-relaxed-simd, which Node 20
 // needs to run the relaxed-SIMD build (browsers with relaxed SIMD run it by
@@ -25,6 +25,9 @@ const CFG = QUICK ? { batchMs: 3, batches: 7, warmMs: 15 } : { batchMs: 15, batc
 const OPS = ['logSoftmax', 'softmax', 'logSumExp'];
 
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+// Labels as printed, e.g. --workloads='[1,10];[1000,64] ax0'; a subset writes nothing.
+const SOME = process.argv.find((a) => a.startsWith('--workloads='))?.slice(12).split(';');
+const RUN_WORKLOADS = SOME ? WORKLOADS.filter((w) => SOME.includes(w.label)) : WORKLOADS;
 
 const RELAXED = relaxedSimdSupported();
 const ifRelaxed = async (...make) => (RELAXED ? Promise.all(make.map((f) => f())) : []);
@@ -36,12 +39,12 @@ const allContenders = [
   onnxruntime,
   tfjsWasm,
   tfjsCpu,
-  plainContender('f32'),
+  await plainContender('f32'),
   ...await ifRelaxed(() => apiContender('relaxed', 'f64'), () => kernelContender('relaxed', 'f64')),
   await apiContender('simd', 'f64'),
   await kernelContender('simd', 'f64'),
   await apiContender('scalar', 'f64'),
-  plainContender('f64'),
+  await plainContender('f64'),
   // The limits do not depend on the op: measured with logSoftmax only.
   await limitContender('floor', 'f32'),
   await limitContender('expsum', 'f32'),
@@ -146,7 +149,7 @@ const t0 = performance.now();
 const dataFor = new Map();
 for (const op of OPS) {
   results[op] = {};
-  for (const wl of WORKLOADS) {
+  for (const wl of RUN_WORKLOADS) {
     if (wl.huge && op !== 'logSoftmax') continue;
     if (!dataFor.has(wl.size)) dataFor.set(wl.size, makeInputs(wl.size));
     process.stderr.write(`\r${op} ${wl.label}`.padEnd(40));
@@ -222,8 +225,8 @@ const meta = {
 };
 console.log(`\n${meta.machine.cpu}, ${meta.machine.cores} cores, Node ${meta.node}; ${meta.seconds} s`);
 
-if (QUICK) {
-  console.log('(--quick: nothing written)');
+if (QUICK || SOME) {
+  console.log('(--quick or --workloads: nothing written)');
 } else {
   const contenderList = contenders.map(({ id, label, dtype, kind }) => ({ id, label, dtype, kind: kind ?? 'contender' }));
   const json = { meta, workloads: WORKLOADS, contenders: contenderList, results, targets };

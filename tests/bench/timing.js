@@ -37,9 +37,19 @@ export async function timeSideBySide(entries, { batchMs, batches, warmMs }) {
     e.reps = Math.max(1, Math.round(batchMs / Math.max(perCall, 1e-6)));
     e.times = [];
   }
+  // One untimed round of batches: the contenders warmed up first had their
+  // code optimised before the others ran, and shared code (this loop's call
+  // site, for one) is re-optimised as more contenders reach it.  Without
+  // this round the first contender of a [1,10] case measured 10-40% slower
+  // than the same code placed second.
+  for (const e of entries) await e.before?.(), await runBatch(e, e.reps);
   for (let b = 0; b < batches; b++) {
     for (const e of entries) {
       await e.before?.();
+      // Each batch starts from a collected heap (node --expose-gc, as npm run
+      // bench runs it), so that the garbage of one contender, and the external
+      // memory of its fresh output arrays, is not collected in another's time.
+      globalThis.gc?.();
       e.times.push(await runBatch(e, e.reps));
     }
   }
