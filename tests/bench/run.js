@@ -30,7 +30,11 @@ const SOME = process.argv.find((a) => a.startsWith('--workloads='))?.slice(12).s
 const RUN_WORKLOADS = SOME ? WORKLOADS.filter((w) => SOME.includes(w.label)) : WORKLOADS;
 
 const RELAXED = relaxedSimdSupported();
-const ifRelaxed = async (...make) => (RELAXED ? Promise.all(make.map((f) => f())) : []);
+const ifRelaxed = async (...make) => {
+  const made = [];
+  for (const f of RELAXED ? make : []) made.push(await f()); // one at a time, as the others
+  return made;
+};
 const allContenders = [
   ...await ifRelaxed(() => apiContender('relaxed', 'f32'), () => kernelContender('relaxed', 'f32')),
   await apiContender('simd', 'f32'),

@@ -4,12 +4,21 @@
 
 const now = () => performance.now();
 
-/** Runs `call` `reps` times; awaits only if the contender is asynchronous. */
-async function runBatch(entry, reps) {
+// A timing loop of its own for each contender: `new Function` compiles a
+// fresh function each time (closures of one literal would share V8's call-site
+// feedback), so every loop calls one callee and stays monomorphic, whoever
+// else is timed in the process.
+const LOOP_SOURCE = `return async function runBatch(call, isAsync, reps) {
   const t0 = now();
-  if (entry.isAsync) for (let i = 0; i < reps; i++) await entry.call();
-  else for (let i = 0; i < reps; i++) entry.call();
+  if (isAsync) for (let i = 0; i < reps; i++) await call();
+  else for (let i = 0; i < reps; i++) call();
   return (now() - t0) / reps;
+}`;
+
+/** Runs the entry's `call` `reps` times; awaits only if the contender is asynchronous. */
+function runBatch(entry, reps) {
+  entry.loop ??= new Function('now', LOOP_SOURCE)(now);
+  return entry.loop(entry.call, entry.isAsync, reps);
 }
 
 const median = (xs) => {
@@ -46,10 +55,6 @@ export async function timeSideBySide(entries, { batchMs, batches, warmMs }) {
   for (let b = 0; b < batches; b++) {
     for (const e of entries) {
       await e.before?.();
-      // Each batch starts from a collected heap (node --expose-gc, as npm run
-      // bench runs it), so that the garbage of one contender, and the external
-      // memory of its fresh output arrays, is not collected in another's time.
-      globalThis.gc?.();
       e.times.push(await runBatch(e, e.reps));
     }
   }
