@@ -38,13 +38,17 @@ static inline V v_exp_reduced(V t, V lo, int with_lo, V *z) {
     return v_add(v_splat(1), em1);
 }
 
-/* Any t (NaN, +-inf, subnormal results included). */
+/* Any t (NaN, +-inf, subnormal results included).  Below EXP_LO the result
+ * is +0: those lanes (masked logits, t = -inf) are computed at t = 0 and
+ * cleared.  Clamped to EXP_LO instead, each would round a product into the
+ * subnormal range, which x86 does in microcode: a row a quarter masked ran
+ * 3-5x slower than an unmasked one (NOTES.md). */
 static inline V v_exp_lo(V t, V lo, int with_lo) {
     V z;
-    t = v_pmin(t, v_splat(EXP_HI));
-    t = v_pmax(t, v_splat(EXP_LO));
+    const V keep = v_not_below(t, EXP_LO);
+    t = v_keep_or(v_pmin(t, v_splat(EXP_HI)), keep, 0);
     V y = v_exp_reduced(t, lo, with_lo, &z);
-    return v_scale(y, z);
+    return v_keep_or(v_scale(y, z), keep, 0);
 }
 
 /* Only for EXP_FAST_LO <= t <= 0 (or NaN): there 2^n is a normal number,

@@ -113,6 +113,8 @@ static inline V v_load_part(const float *x, size_t at, size_t n) { return wasm_f
  * n < LANES (so int compares suffice); and v where kept, else c. */
 static inline V v_lanes_before(size_t at, size_t n) { return wasm_i32x4_lt(wasm_i32x4_make((int)at, (int)at + 1, (int)at + 2, (int)at + 3), wasm_i32x4_splat((int)n)); }
 static inline V v_keep_or(V v, V keep, float c) { return wasm_v128_bitselect(v, wasm_f32x4_splat(c), keep); }
+/* Lanes where t >= c, or t is NaN (exp.h). */
+static inline V v_not_below(V t, float c) { return wasm_v128_not(wasm_f32x4_lt(t, wasm_f32x4_splat(c))); }
 #else
 typedef float V;
 #define VL 1
@@ -142,4 +144,5 @@ static inline V v_gather(const float *x, const size_t *at) { return x[at[0]]; }
 static inline V v_load_part(const float *x, size_t at, size_t n) { return at < n ? x[at] : -INFINITY; }
 static inline V v_lanes_before(size_t at, size_t n) { return f32_from_bits(at < n ? ~0u : 0); }
 static inline V v_keep_or(V v, V keep, float c) { return f32_bits(keep) ? v : c; }
+static inline V v_not_below(V t, float c) { return f32_from_bits(t < c ? 0 : ~0u); }
 #endif

@@ -76,6 +76,7 @@ static inline V v_load_part(const double *x, size_t at, size_t n) { return wasm_
  * n < LANES (so int compares suffice); and v where kept, else c. */
 static inline V v_lanes_before(size_t at, size_t n) { return wasm_i32x4_lt(wasm_i32x4_make((int)at, (int)at, (int)at + 1, (int)at + 1), wasm_i32x4_splat((int)n)); }
 static inline V v_keep_or(V v, V keep, double c) { return wasm_v128_bitselect(v, wasm_f64x2_splat(c), keep); }
+static inline V v_not_below(V t, double c) { return wasm_v128_not(wasm_f64x2_lt(t, wasm_f64x2_splat(c))); }
 #else
 typedef double V;
 #define VL 1
@@ -105,4 +106,5 @@ static inline V v_gather(const double *x, const size_t *at) { return x[at[0]]; }
 static inline V v_load_part(const double *x, size_t at, size_t n) { return at < n ? x[at] : -INFINITY; }
 static inline V v_lanes_before(size_t at, size_t n) { return f64_from_bits(at < n ? ~0ull : 0); }
 static inline V v_keep_or(V v, V keep, double c) { return f64_bits(keep) ? v : c; }
+static inline V v_not_below(V t, double c) { return f64_from_bits(t < c ? 0 : ~0ull); }
 #endif

@@ -66,7 +66,7 @@ function checkOutput(op, out, ref) {
   const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   for (let i = 0; i < ref.length; i++) {
     const tol = op === 'softmax' ? 1e-3 * Math.abs(ref[i]) + 1e-6 * scale : 2e-3 * Math.max(1, Math.abs(ref[i]));
-    if (!(Math.abs(got[i] - ref[i]) <= tol)) return `element ${i} is ${got[i]}, expected ${ref[i]}`;
+    if (got[i] !== ref[i] && !(Math.abs(got[i] - ref[i]) <= tol)) return `element ${i} is ${got[i]}, expected ${ref[i]}`;
   }
   return null;
 }
@@ -155,9 +155,10 @@ for (const op of OPS) {
   results[op] = {};
   for (const wl of RUN_WORKLOADS) {
     if (wl.huge && op !== 'logSoftmax') continue;
-    if (!dataFor.has(wl.size)) dataFor.set(wl.size, makeInputs(wl.size));
+    const key = `${wl.size}/${wl.masked ?? 0}`;
+    if (!dataFor.has(key)) dataFor.set(key, makeInputs(wl.size, wl.masked));
     process.stderr.write(`\r${op} ${wl.label}`.padEnd(40));
-    results[op][wl.label] = await runCase(op, wl, dataFor.get(wl.size));
+    results[op][wl.label] = await runCase(op, wl, dataFor.get(key));
   }
 }
 process.stderr.write('\r'.padEnd(41) + '\r');
