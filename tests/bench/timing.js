@@ -52,8 +52,11 @@ export async function timeSideBySide(entries, { batchMs, batches, warmMs }) {
   // this round the first contender of a [1,10] case measured 10-40% slower
   // than the same code placed second.
   for (const e of entries) await e.before?.(), await runBatch(e, e.reps);
+  // Each round starts with the next contender, so that no contender always
+  // runs first (right after the previous case) or right after the same one.
   for (let b = 0; b < batches; b++) {
-    for (const e of entries) {
+    for (let j = 0; j < entries.length; j++) {
+      const e = entries[(b + j) % entries.length];
       await e.before?.();
       e.times.push(await runBatch(e, e.reps));
     }
