@@ -15,10 +15,13 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: REPO, encoding: 'utf8' }));
 const files = new Map(packed.files.map((f) => [f.path, f]));
 
-// Room for the two wasm builds, each shipped raw and as base64 JS, plus the
-// JS and README; a stray test fixture or source tree would blow through it.
+// Room for the three wasm builds (about 75 KB each), each shipped raw and as
+// base64 JS (about 530 KB in all unpacked), plus the JS and README; a stray
+// test fixture or source tree would blow through it.  The download (packed)
+// budget is the one that held for two builds; the unpacked one grew by
+// 64 KiB with the relaxed-SIMD build.
 const MAX_PACKED_BYTES = 256 * 1024;
-const MAX_UNPACKED_BYTES = 640 * 1024;
+const MAX_UNPACKED_BYTES = 704 * 1024;
 
 const ALLOWED = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E(\.md|\.txt)?$/, /^js\/[\w.-]+\.(js|d\.ts|wasm)$/];
 
