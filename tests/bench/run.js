@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [-- --only=id,id,...] [-- --workloads=label;label...]
 //
-// `npm run bench` passes --experimental-wasm-relaxed-simd, which Node 20
-// needs to run the relaxed-SIMD build (browsers with relaxed SIMD run it by
-// default); without it, that build's rows are left out.
+// `npm run bench` runs it through tests/with-relaxed-simd.js, which gives
+// Node 20 the flag it needs to run the relaxed-SIMD build (later Node and
+// browsers with relaxed SIMD run it by default); without it, that build's
+// rows are left out.
 //
 // This library against the web peers, side by side in one Node process, one
 // thread, identical inputs (issue 3).  Prints tables of G elements/s and

@@ -1,8 +1,9 @@
 // The wasm builds under test, each in its own instance and API binding.
 // The relaxed-SIMD build needs an engine with relaxed SIMD: in Node 20 only
-// with --experimental-wasm-relaxed-simd, which `npm test` passes.  Without
-// it that build is left out of the tests, except under CI, where its
-// absence is an error rather than a silent skip.
+// with --experimental-wasm-relaxed-simd, which `npm test` passes through
+// tests/with-relaxed-simd.js.  Without it that build is left out of the
+// tests, except under CI, where its absence is an error rather than a
+// silent skip.
 import { loadKernels, relaxedSimdSupported } from '../../js/wasm.js';
 import { bindApi } from '../../js/api.js';
 
