@@ -66,14 +66,14 @@ export async function loadKernels({ simd, relaxed, module } = {}) {
       throw new Error('logsoftmax: relaxed: true, but this engine does not support relaxed SIMD');
     }
     relaxed = simd !== false && relaxed !== false && relaxedSimdSupported();
-    // Otherwise SIMD is used if this engine validates the SIMD build
-    // itself; those bytes are decoded once and compiled if so.
-    let bytes = await builtinBytes(relaxed ? 'relaxed' : simd === false ? 'scalar' : 'simd');
-    if (!relaxed && simd !== false) {
-      simd ??= WebAssembly.validate(bytes);
-      if (!simd) bytes = await builtinBytes('scalar');
+    let build = relaxed ? 'relaxed' : simd === false ? 'scalar' : 'simd';
+    let bytes = await builtinBytes(build);
+    // Left to detection, SIMD128 is used if this engine validates that build
+    // itself; its bytes are decoded once and compiled if so.
+    if (build === 'simd' && simd === undefined && !WebAssembly.validate(bytes)) {
+      bytes = await builtinBytes((build = 'scalar'));
     }
-    simd = relaxed || simd;
+    simd = build !== 'scalar';
     compiled = await WebAssembly.compile(bytes);
   }
   const instance = await WebAssembly.instantiate(compiled, {});

@@ -3,12 +3,11 @@
 // and the sign of zero included) on every shape, axis, dtype and input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadKernels } from '../js/wasm.js';
-import { bindApi } from '../js/api.js';
+import { loadBuilds } from './helpers/builds.js';
 import { seededRandom, randomLogits } from './reference.js';
 
-const simd = bindApi(((k) => () => k)(await loadKernels({ simd: true, relaxed: false })));
-const scalar = bindApi(((k) => () => k)(await loadKernels({ simd: false })));
+// Not the relaxed build: whether it fuses is the engine's choice (README).
+const [simd, scalar] = (await loadBuilds(['simd', 'scalar'])).map((b) => b.api);
 
 const SHAPES = [
   [1], [7], [16], [17], [33], [1000], [4097],

@@ -4,14 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { loadKernels } from '../../js/wasm.js';
 import { planBlocks } from '../../js/plan.js';
+import { BUILD_OPTIONS } from '../helpers/builds.js';
 
 const ArrayType = { f32: Float32Array, f64: Float64Array };
-// loadKernels options and labels of the three builds.
-const BUILDS = {
-  relaxed: { options: { relaxed: true }, label: 'relaxed SIMD' },
-  simd: { options: { simd: true, relaxed: false }, label: 'SIMD' },
-  scalar: { options: { simd: false }, label: 'scalar' },
-};
+const BUILD_LABEL = { relaxed: 'relaxed SIMD', simd: 'SIMD', scalar: 'scalar' };
 const KERNEL = { logSoftmax: 'lsm_log_softmax', softmax: 'lsm_softmax', logSumExp: 'lsm_logsumexp' };
 const align16 = (n) => (n + 15) & ~15;
 const input = (data, dtype) => (dtype === 'f32' ? data.x32 : data.x64);
@@ -28,11 +24,11 @@ export async function apiContender(build, dtype) {
   const id = `ours-${build}-${dtype}`;
   const own = await ownInstance('../../js/wasm.js', id);
   const { bindApi } = await ownInstance('../../js/api.js', id);
-  const k = await own.loadKernels(BUILDS[build].options);
+  const k = await own.loadKernels(BUILD_OPTIONS[build]);
   const api = bindApi(() => k);
   return {
     id,
-    label: `this library ${BUILDS[build].label} ${dtype}`,
+    label: `this library ${BUILD_LABEL[build]} ${dtype}`,
     dtype,
     memoryBytes: () => k.memory.buffer.byteLength,
     prepare(op, wl, data) {
@@ -47,10 +43,10 @@ export async function apiContender(build, dtype) {
  * once.  Its own instance, so no other contender moves its operands.
  */
 export async function kernelContender(build, dtype) {
-  const k = await loadKernels(BUILDS[build].options);
+  const k = await loadKernels(BUILD_OPTIONS[build]);
   return {
     id: `ours-${build}-${dtype}-kernel`,
-    label: `this library ${BUILDS[build].label} ${dtype}, kernel only`,
+    label: `this library ${BUILD_LABEL[build]} ${dtype}, kernel only`,
     dtype,
     prepare(op, wl, data) {
       const x = input(data, dtype), Type = ArrayType[dtype];

@@ -7,12 +7,13 @@
 import { loadKernels, relaxedSimdSupported } from '../../js/wasm.js';
 import { bindApi } from '../../js/api.js';
 
-export const relaxedAvailable = relaxedSimdSupported();
+const relaxedAvailable = relaxedSimdSupported();
 if (!relaxedAvailable && process.env.CI) {
   throw new Error('relaxed SIMD is unavailable: run the tests with node --experimental-wasm-relaxed-simd (npm test does)');
 }
 
-const OPTIONS = { relaxed: { relaxed: true }, simd: { simd: true, relaxed: false }, scalar: { simd: false } };
+/** loadKernels options that pick each build (the benchmark uses them too). */
+export const BUILD_OPTIONS = { relaxed: { relaxed: true }, simd: { simd: true, relaxed: false }, scalar: { simd: false } };
 
 /**
  * @param {string[]} [names] builds to load, of 'relaxed', 'simd', 'scalar'
@@ -22,7 +23,7 @@ export async function loadBuilds(names = ['relaxed', 'simd', 'scalar']) {
   const builds = [];
   for (const name of names) {
     if (name === 'relaxed' && !relaxedAvailable) continue;
-    const kernels = await loadKernels(OPTIONS[name]);
+    const kernels = await loadKernels(BUILD_OPTIONS[name]);
     builds.push({ name, kernels, api: bindApi(() => kernels) });
   }
   return builds;
