@@ -8,6 +8,11 @@
  * at about half an ulp.  Measured maximum error: < 1 ulp (f32) over
  * [-104, 89], including the subnormal range.
  *
+ * float64 (EXP_TABLE_BITS, vec_f64.h) reduces further: n = round(t * 2^7 /
+ * ln2) = 2^7 k + j, and exp(t) = 2^k * 2^(j/128) * exp(r) with |r| <= ln2/256,
+ * where degree 5 does what degree 11 did over ln2/2.  2^(j/128) comes from a
+ * table as hi + tail; the k-parts below play the role of n.
+ *
  * Scaling: 2^n for n in [-150, 128] (f32) is not one normal float, but
  * 2^(n/2) and 2^(n - n/2) are; multiplying by both gives a correctly
  * rounded subnormal, or a correct overflow to +inf.  scipy keeps
@@ -21,10 +26,10 @@
  *
  * v_madd is fused (one rounding) in the relaxed-SIMD build where the engine
  * has FMA, and two roundings elsewhere; the steps hold either way.  n only
- * has to be an integer within a rounding of t * log2 e (the fit covers
- * |r| <= 0.35 > ln2/2), n * LN2_HI is exact, and the other steps only gain
- * from a rounding fewer.  The two non-relaxed builds never fuse, so they
- * stay bit-identical. */
+ * has to be an integer within a rounding of t * log2 e (the polynomials
+ * cover |r| a little beyond half a step), n * LN2_HI is exact, and the
+ * other steps only gain from a rounding fewer.  The two non-relaxed builds
+ * never fuse, so they stay bit-identical. */
 /* exp(t) = 2^n * y: returns y = exp(r) and leaves z, which holds n. */
 static inline V v_exp_reduced(V t, V lo, int with_lo, V *z) {
     *z = v_madd(t, v_splat(EXP_LOG2E), v_splat(EXP_MAGIC));
@@ -35,7 +40,14 @@ static inline V v_exp_reduced(V t, V lo, int with_lo, V *z) {
     V q = v_splat(EXP_POLY[EXP_POLY_N - 1]);
     for (int k = EXP_POLY_N - 2; k >= 0; k--) q = v_madd(q, r, v_splat(EXP_POLY[k]));
     V em1 = v_madd(v_mul(r, r), q, r);
+#ifdef EXP_TABLE_BITS
+    /* 2^(j/N) exp(r) = hi + hi (tail + em1): the tail keeps hi's rounding
+     * out of the result, which rounds once, in the last addition. */
+    V tail, hi = v_exp_table(*z, &tail);
+    return v_madd(hi, v_add(tail, em1), hi);
+#else
     return v_add(v_splat(1), em1);
+#endif
 }
 
 /* Any t (NaN, +-inf, subnormal results included).  Below EXP_LO the result

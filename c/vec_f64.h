@@ -14,18 +14,22 @@ typedef double T;
 #define EXP_HI 710.0
 #define EXP_T exp /* libm exp in the element type */
 #define EXP_LO_MAX 0x1p-40 /* > ulp(746)/2: bound on the TwoSum correction (exp.h) */
-#define EXP_LOG2E 0x1.71547652b82fep+0
-#define EXP_MAGIC (0x1.8p52 + 1023.0) /* low bits of t*log2e + MAGIC: n + 1023 (see vec_f32.h) */
-#define EXP_FAST_LO (-708.0)                /* n >= -1022: 2^n is normal */
-#define EXP_LN2_HI 0x1.62e42feep-1 /* 32 significant bits: n * LN2_HI is exact for |n| < 2^21 */
-#define EXP_LN2_LO 0x1.a39ef35793c76p-33
-/* exp(r) ~= 1 + r + r^2 * (C[0] + ... + C[9] r^9) on |r| <= 0.35: Chebyshev
- * fit, relative error 1.9e-17 (0.1 ulp). */
-static const double EXP_POLY[] = {
-    0x1.0000000000001p-1, 0x1.5555555555556p-3, 0x1.5555555553b6cp-5, 0x1.1111111110918p-7,
-    0x1.6c16c1794e1dcp-10, 0x1.a01a01a83ba17p-13, 0x1.a019b621f9d08p-16, 0x1.71de0be2b5e96p-19,
-    0x1.2894f52583578p-22, 0x1.af3ce42b12b24p-26};
-#define EXP_POLY_N 10
+/* exp(t) = 2^k * 2^(j/128) * exp(r): n = round(t * 128/ln2) = 128 k + j,
+ * r = t - n ln2/128, |r| <= ln2/256.  On so short an interval a degree-5
+ * polynomial is within 6.7e-19 (0.006 ulp) of exp(r), against degree 11
+ * over |r| <= ln2/2: half the multiply-adds, paid for by two table loads
+ * per vector (2^(j/128) as hi + tail, exp_table_f64.h). */
+#include "exp_table_f64.h"
+#define EXP_LOG2E 0x1.71547652b82fep+7 /* 128 / ln2 */
+/* Low bits of t * EXP_LOG2E + MAGIC: n + 128 * 1023 = 128 (k + 1023) + j. */
+#define EXP_MAGIC (0x1.8p52 + 128.0 * 1023.0)
+#define EXP_FAST_LO (-708.0)                /* k >= -1022: 2^k is normal */
+#define EXP_LN2_HI 0x1.62e42feep-8 /* ln2/128 to 32 bits: n * LN2_HI is exact for |n| < 2^21 */
+#define EXP_LN2_LO 0x1.a39ef35793c76p-40
+/* exp(r) ~= 1 + r + r^2 * (C[0] + ... + C[3] r^3): Taylor's coefficients;
+ * the remainder r^6/720 is below 6.7e-19 for |r| <= 0.0028. */
+static const double EXP_POLY[] = {0x1p-1, 0x1.5555555555555p-3, 0x1.5555555555555p-5, 0x1.1111111111111p-7};
+#define EXP_POLY_N 4
 
 static inline uint64_t f64_bits(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
 static inline double f64_from_bits(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
@@ -56,15 +60,27 @@ static inline V v_pmin(V a, V b) { return wasm_f64x2_pmin(a, b); }
 static inline V v_one_if_zero(V t) { return wasm_v128_and(wasm_f64x2_eq(t, wasm_f64x2_splat(0.0)), wasm_f64x2_splat(1.0)); }
 static inline V v_clear_if_zero(V e, V t) { return wasm_v128_andnot(e, wasm_f64x2_eq(t, wasm_f64x2_splat(0.0))); }
 static inline V v_zero_nan(V v) { return wasm_v128_and(v, wasm_f64x2_eq(v, v)); }
-static inline V v_scale_normal(V y, V z) { return wasm_f64x2_mul(y, wasm_i64x2_shl(z, 52)); }
+/* 2^k from z: its low bits 128 (k + 1023) + j, without j, moved into the
+ * exponent field. */
+static inline V v_scale_normal(V y, V z) { return wasm_f64x2_mul(y, wasm_i64x2_shl(wasm_u64x2_shr(z, EXP_TABLE_BITS), 52)); }
 static inline int v_any_below(V t, double lo) { return wasm_v128_any_true(wasm_f64x2_lt(t, wasm_f64x2_splat(lo))); }
 static inline V v_scale(V y, V z) {
-    V n = wasm_i64x2_sub(z, wasm_f64x2_splat(EXP_MAGIC));
-    V n1 = wasm_i64x2_shr(n, 1);
-    V n2 = wasm_i64x2_sub(n, n1);
-    V s1 = wasm_i64x2_shl(wasm_i64x2_add(n1, wasm_i64x2_splat(1023)), 52);
-    V s2 = wasm_i64x2_shl(wasm_i64x2_add(n2, wasm_i64x2_splat(1023)), 52);
+    V k = wasm_i64x2_shr(wasm_i64x2_sub(z, wasm_f64x2_splat(EXP_MAGIC)), EXP_TABLE_BITS);
+    V k1 = wasm_i64x2_shr(k, 1);
+    V k2 = wasm_i64x2_sub(k, k1);
+    V s1 = wasm_i64x2_shl(wasm_i64x2_add(k1, wasm_i64x2_splat(1023)), 52);
+    V s2 = wasm_i64x2_shl(wasm_i64x2_add(k2, wasm_i64x2_splat(1023)), 52);
     return wasm_f64x2_mul(wasm_f64x2_mul(y, s1), s2);
+}
+/* 2^(j/128) as hi + hi * tail for each lane's j (the low bits of z).  wasm
+ * has no gather: each lane loads its {hi, tail} pair, and two shuffles sort
+ * the pairs into a hi vector and a tail vector. */
+static inline V v_exp_table(V z, V *tail) {
+    const unsigned mask = (1u << EXP_TABLE_BITS) - 1;
+    V a = wasm_v128_load(EXP_TABLE + 2 * ((unsigned)wasm_i64x2_extract_lane(z, 0) & mask));
+    V b = wasm_v128_load(EXP_TABLE + 2 * ((unsigned)wasm_i64x2_extract_lane(z, 1) & mask));
+    *tail = wasm_i64x2_shuffle(a, b, 1, 3);
+    return wasm_i64x2_shuffle(a, b, 0, 2);
 }
 static inline void v_flush(double *acc, V v) { wasm_v128_store(acc, wasm_f64x2_add(wasm_v128_load(acc), v)); }
 /* Lane k from x[at[k]] (short rows, kernels.h), built in registers. */
@@ -94,12 +110,17 @@ static inline V v_pmin(V a, V b) { return b < a ? b : a; }
 static inline V v_one_if_zero(V t) { return t == 0.0 ? 1.0 : 0.0; }
 static inline V v_clear_if_zero(V e, V t) { return t == 0.0 ? 0.0 : e; }
 static inline V v_zero_nan(V v) { return v == v ? v : 0.0; }
-static inline V v_scale_normal(V y, V z) { return y * f64_from_bits(f64_bits(z) << 52); }
+static inline V v_scale_normal(V y, V z) { return y * f64_from_bits(f64_bits(z) >> EXP_TABLE_BITS << 52); }
 static inline int v_any_below(V t, double lo) { return t < lo; }
 static inline V v_scale(V y, V z) {
-    int64_t n = (int64_t)(f64_bits(z) - f64_bits(EXP_MAGIC));
-    int64_t n1 = n >> 1, n2 = n - n1;
-    return y * f64_from_bits((uint64_t)(n1 + 1023) << 52) * f64_from_bits((uint64_t)(n2 + 1023) << 52);
+    int64_t k = (int64_t)(f64_bits(z) - f64_bits(EXP_MAGIC)) >> EXP_TABLE_BITS;
+    int64_t k1 = k >> 1, k2 = k - k1;
+    return y * f64_from_bits((uint64_t)(k1 + 1023) << 52) * f64_from_bits((uint64_t)(k2 + 1023) << 52);
+}
+static inline V v_exp_table(V z, V *tail) {
+    const double *pair = EXP_TABLE + 2 * (f64_bits(z) & ((1u << EXP_TABLE_BITS) - 1));
+    *tail = pair[1];
+    return pair[0];
 }
 static inline void v_flush(double *acc, V v) { acc[0] += v; }
 static inline V v_gather(const double *x, const size_t *at) { return x[at[0]]; }
