@@ -98,13 +98,14 @@ static inline void NAME(partial_flush)(NAME(partial) *p, double sum[LANES], doub
     NAME(partial_clear)(p);
 }
 
-/* The block at x of which only the first n elements exist: the lanes past
- * them read -inf, which leaves a max unchanged and adds exp(-inf) = +0,
- * exactly (expsum_vectors, told n, also keeps them off the general exp), so
- * both builds stay bit-identical.  Tails are built in registers: scalar
- * stores read back as a vector would miss store-to-load forwarding. */
-static LSM_INLINE void NAME(load_block)(V xv[NV], const T *x, size_t n) {
-    for (int u = 0; u < NV; u++) xv[u] = n >= (size_t)(u + 1) * VL ? v_load(x + u * VL) : v_load_part(x, u * VL, n);
+/* The block at x of which only the first n elements exist; the lanes past
+ * them read pad.  Padded with -inf, a lane leaves a max unchanged and adds
+ * exp(-inf) = +0, exactly (expsum_vectors, told n, also keeps them off the
+ * general exp), so both builds stay bit-identical.  Tails are built in
+ * registers: scalar stores read back as a vector would miss store-to-load
+ * forwarding. */
+static LSM_INLINE void NAME(load_block)(V xv[NV], const T *x, size_t n, T pad) {
+    for (int u = 0; u < NV; u++) xv[u] = n >= (size_t)(u + 1) * VL ? v_load(x + u * VL) : v_load_part(x, u * VL, n, pad);
 }
 
 static inline double NAME(lanes_total)(const double v[LANES]) {
@@ -199,7 +200,7 @@ static inline void NAME(run_expsum)(const T *x, T *e_out, size_t n, T m, double 
     if (i < n) {
         T e[LANES];
         V xv[NV];
-        NAME(load_block)(xv, x + i, n - i);
+        NAME(load_block)(xv, x + i, n - i, -INFINITY);
         NAME(expsum_vectors)(&p, xv, e, mv, mode, general, n - i);
         if (mode == SUM_STORE)
             for (size_t k = 0; i + k < n; k++) e_out[i + k] = e[k];
@@ -345,42 +346,51 @@ static inline void NAME(rows)(const T *x, T *y, T *sign, const lsm_plan *p, int 
 
 /* ---- column mode: LANES neighbouring slices side by side, one per lane ---- */
 
+/* The last reduced dim is walked by a plain loop (len positions, step
+ * apart), the others by the cursor: for one strided axis the cursor never
+ * steps inside a pass. */
 static inline void NAME(strip)(const T *x, T *y, T *sign, const lsm_plan *p, size_t w, size_t slice, int op) {
     const lsm_dim *red = p->dims + p->n_outer;
+    const uint32_t nc = p->n_red ? p->n_red - 1 : 0; /* dims under the cursor */
+    const size_t len = p->n_red ? red[nc].size : 1, step = p->n_red ? red[nc].stride : 0;
     const int mode = sum_mode(op);
     const int full = w == LANES;
     T m[LANES], e[LANES];
     V acc[NV], xv[NV];
     lsm_cursor rc;
-    cursor_reset(&rc, p->n_red);
+    cursor_reset(&rc, nc);
 
     for (int u = 0; u < NV; u++) acc[u] = v_splat(-INFINITY);
     do {
-        NAME(load_block)(xv, x + rc.offset, w);
-        for (int u = 0; u < NV; u++) acc[u] = v_pmax(acc[u], xv[u]);
-    } while (cursor_next(&rc, red, p->n_red));
+        for (size_t i = 0; i < len; i++) {
+            NAME(load_block)(xv, x + rc.offset + i * step, w, -INFINITY);
+            for (int u = 0; u < NV; u++) acc[u] = v_pmax(acc[u], xv[u]);
+        }
+    } while (cursor_next(&rc, red, nc));
     for (int u = 0; u < NV; u++) v_store(m + u * VL, acc[u]);
     int general = 0;
-    /* Lanes past w hold no column (their max is -inf): expsum_vectors, told
-     * w, keeps them off the general exp, which they would otherwise force. */
-    for (size_t k = 0; k < w; k++) general |= !isfinite(m[k]);
-    for (int k = 0; k < LANES; k++) m[k] = NAME(shift_of)(m[k], op);
+    for (size_t k = 0; k < w; k++) general |= !isfinite(m[k]), m[k] = NAME(shift_of)(m[k], op);
+    /* Lanes past w hold no column: pass 2 pads them with x = m = 0 (t = 0),
+     * which keeps their blocks whole and on the fast exp, unmasked; their
+     * sums are never read. */
+    for (size_t k = w; k < LANES; k++) m[k] = 0;
 
     NAME(partial) part;
     V mv[NV];
     double sum[LANES] = {0}, count[LANES] = {0};
-    int pending = 0;
     NAME(partial_clear)(&part);
     for (int u = 0; u < NV; u++) mv[u] = v_load(m + u * VL);
     do {
-        T *e_out = mode == SUM_STORE && full ? y + rc.offset : e;
-        NAME(load_block)(xv, x + rc.offset, w);
-        NAME(expsum_vectors)(&part, xv, e_out, mv, mode, general, w);
-        if (mode == SUM_STORE && !full)
-            for (size_t k = 0; k < w; k++) y[rc.offset + k] = e[k];
-        if (++pending == FLUSH) NAME(partial_flush)(&part, sum, count, mode), pending = 0;
-    } while (cursor_next(&rc, red, p->n_red));
-    NAME(partial_flush)(&part, sum, count, mode);
+        for (size_t i = 0; i < len; i++) {
+            const size_t at = rc.offset + i * step;
+            NAME(load_block)(xv, x + at, w, 0);
+            NAME(expsum_vectors)(&part, xv, full ? y + at : e, mv, mode, general, LANES);
+            if (mode == SUM_STORE && !full)
+                for (size_t k = 0; k < w; k++) y[at + k] = e[k];
+            if ((i + 1) % FLUSH == 0) NAME(partial_flush)(&part, sum, count, mode);
+        }
+        NAME(partial_flush)(&part, sum, count, mode);
+    } while (cursor_next(&rc, red, nc));
 
     if (op == OP_LOGSUMEXP) {
         for (size_t k = 0; k < w; k++)
@@ -399,18 +409,20 @@ static inline void NAME(strip)(const T *x, T *y, T *sign, const lsm_plan *p, siz
     V lv[NV];
     for (int u = 0; u < NV; u++) lv[u] = v_load(log_s + u * VL);
     do {
-        const T *xr = x + rc.offset;
-        T *yr = y + rc.offset;
-        if (full) {
-            for (int u = 0; u < NV; u++) {
-                V r = op == OP_LOG_SOFTMAX ? v_sub(v_sub(v_load(xr + u * VL), mv[u]), lv[u])
-                                           : v_ratio(v_load(yr + u * VL), q + u * VL);
-                v_store(yr + u * VL, r);
+        for (size_t i = 0; i < len; i++) {
+            const T *xr = x + rc.offset + i * step;
+            T *yr = y + rc.offset + i * step;
+            if (full) {
+                for (int u = 0; u < NV; u++) {
+                    V r = op == OP_LOG_SOFTMAX ? v_sub(v_sub(v_load(xr + u * VL), mv[u]), lv[u])
+                                               : v_ratio(v_load(yr + u * VL), q + u * VL);
+                    v_store(yr + u * VL, r);
+                }
+            } else {
+                for (size_t k = 0; k < w; k++) yr[k] = op == OP_LOG_SOFTMAX ? (xr[k] - m[k]) - log_s[k] : s_ratio(yr[k], q[k]);
             }
-        } else {
-            for (size_t k = 0; k < w; k++) yr[k] = op == OP_LOG_SOFTMAX ? (xr[k] - m[k]) - log_s[k] : s_ratio(yr[k], q[k]);
         }
-    } while (cursor_next(&rc, red, p->n_red));
+    } while (cursor_next(&rc, red, nc));
 }
 
 static inline void NAME(columns)(const T *x, T *y, T *sign, const lsm_plan *p, int op) {

@@ -108,7 +108,7 @@ static inline void v_flush(double *acc, V v) {
 static inline V v_gather(const float *x, const size_t *at) { return wasm_f32x4_make(x[at[0]], x[at[1]], x[at[2]], x[at[3]]); }
 /* Lane j from x[at + j] where at + j < n, else -inf: a block's tail, built
  * in registers (no read past n, no stores read back as a vector). */
-static inline V v_load_part(const float *x, size_t at, size_t n) { return wasm_f32x4_make(at < n ? x[at] : -INFINITY, at + 1 < n ? x[at + 1] : -INFINITY, at + 2 < n ? x[at + 2] : -INFINITY, at + 3 < n ? x[at + 3] : -INFINITY); }
+static inline V v_load_part(const float *x, size_t at, size_t n, float pad) { return wasm_f32x4_make(at < n ? x[at] : pad, at + 1 < n ? x[at + 1] : pad, at + 2 < n ? x[at + 2] : pad, at + 3 < n ? x[at + 3] : pad); }
 /* Lane masks (all bits set where a lane is kept): lanes at + j < n, for
  * n < LANES (so int compares suffice); and v where kept, else c. */
 static inline V v_lanes_before(size_t at, size_t n) { return wasm_i32x4_lt(wasm_i32x4_make((int)at, (int)at + 1, (int)at + 2, (int)at + 3), wasm_i32x4_splat((int)n)); }
@@ -141,7 +141,7 @@ static inline V v_scale(V y, V z) {
 }
 static inline void v_flush(double *acc, V v) { acc[0] += v; }
 static inline V v_gather(const float *x, const size_t *at) { return x[at[0]]; }
-static inline V v_load_part(const float *x, size_t at, size_t n) { return at < n ? x[at] : -INFINITY; }
+static inline V v_load_part(const float *x, size_t at, size_t n, float pad) { return at < n ? x[at] : pad; }
 static inline V v_lanes_before(size_t at, size_t n) { return f32_from_bits(at < n ? ~0u : 0); }
 static inline V v_keep_or(V v, V keep, float c) { return f32_bits(keep) ? v : c; }
 static inline V v_not_below(V t, float c) { return f32_from_bits(t < c ? 0 : ~0u); }

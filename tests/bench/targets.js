@@ -32,7 +32,7 @@ export function targetReport(results, build) {
   const expsum = build === 'relaxed' ? 'expsum-f32-relaxed' : 'expsum-f32';
   const same = (op, pairs, a) =>
     pairs.map(([w, base]) => {
-      const ra = results[op][w][a], rb = results[op][base][a]; // absent under --only
+      const ra = results[op][w]?.[a], rb = results[op][base]?.[a]; // absent under --only or --workloads
       return { w: `${w} vs ${base}`, r: ra && rb ? ra.gElemPerS / rb.gElemPerS : NaN };
     });
   const strided = [['[1000,64] ax0', '[64,1000]'], ['[16,128,128] ax[1,2]', '[1,262144]']];
