@@ -66,14 +66,20 @@ export async function kernelContender(build, dtype) {
 }
 
 /** The floor and exp-sum-only kernels ('simd' or 'relaxed'), over the workload's contiguous slices. */
+const LIMIT_LABEL = {
+  floor: (dtype) => `floor kernel ${dtype} (read twice, write once)`,
+  expsum: (dtype) => `exp-sum-only pass ${dtype}`,
+  expsum_lean: (dtype) => `lean exp-sum pass ${dtype} (XNNPACK-style exp)`,
+};
+
+/** One of the reference passes in kernels/limits.h: 'floor', 'expsum' or 'expsum_lean' (f32 only). */
 export async function limitContender(which, dtype, build = 'simd') {
   const relaxed = build === 'relaxed';
   const bytes = readFileSync(new URL(relaxed ? './limits-relaxed.wasm' : './limits.wasm', import.meta.url));
   const k = await loadKernels({ module: bytes, simd: true, relaxed });
   return {
-    id: `${which}-${dtype}${relaxed ? '-relaxed' : ''}`,
-    label: (which === 'floor' ? `floor kernel ${dtype} (read twice, write once)` : `exp-sum-only pass ${dtype}`) +
-      (relaxed ? ', relaxed SIMD' : ''),
+    id: `${which.replace('_', '-')}-${dtype}${relaxed ? '-relaxed' : ''}`,
+    label: LIMIT_LABEL[which](dtype) + (relaxed ? ', relaxed SIMD' : ''),
     dtype,
     kind: 'limit',
     prepare(op, wl, data) {

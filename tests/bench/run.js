@@ -54,6 +54,8 @@ const allContenders = [
   await limitContender('floor', 'f32'),
   await limitContender('expsum', 'f32'),
   ...await ifRelaxed(() => limitContender('expsum', 'f32', 'relaxed')),
+  await limitContender('expsum_lean', 'f32'),
+  ...await ifRelaxed(() => limitContender('expsum_lean', 'f32', 'relaxed')),
   await limitContender('floor', 'f64'),
   await limitContender('expsum', 'f64'),
   ...await ifRelaxed(() => limitContender('expsum', 'f64', 'relaxed')),
@@ -117,7 +119,7 @@ function printTable(title, rowLabels, cell) {
 
 // The 64 MB input is there to measure memory speed: run for logSoftmax only, by these.
 const HUGE = new Set(['ours-relaxed-f32', 'ours-relaxed-f32-kernel', 'ours-simd-f32', 'ours-simd-f32-kernel', 'ort-wasm',
-  'tfjs-wasm', 'plain-js-f32', 'floor-f32', 'expsum-f32', 'expsum-f32-relaxed']);
+  'tfjs-wasm', 'plain-js-f32', 'floor-f32', 'expsum-f32', 'expsum-f32-relaxed', 'expsum-lean-f32', 'expsum-lean-f32-relaxed']);
 
 /** The README table: G elements/s, float32 unless marked, copies included. */
 function markdownTable(res, meta) {
