@@ -6,7 +6,8 @@
  * carries only the rounding of the second, tiny product.  exp(r) is a
  * polynomial written as 1 + (r + r^2 q(r)), which keeps the final rounding
  * at about half an ulp.  Measured maximum error: < 1 ulp (f32) over
- * [-104, 89], including the subnormal range.
+ * [-104, 89]; against mpmath (tests/exp.test.js, t <= -30): 0.89 ulp (f32)
+ * and 0.503 ulp (f64), subnormal results included.
  *
  * float64 (EXP_TABLE_BITS, vec_f64.h) reduces further: n = round(t * 2^7 /
  * ln2) = 2^7 k + j, and exp(t) = 2^k * 2^(j/128) * exp(r) with |r| <= ln2/256,
