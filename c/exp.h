@@ -31,7 +31,8 @@
  * cover |r| a little beyond half a step), n * LN2_HI is exact, and the
  * other steps only gain from a rounding fewer.  The two non-relaxed builds
  * never fuse, so they stay bit-identical. */
-/* exp(t) = 2^n * y: returns y = exp(r) and leaves z, which holds n. */
+/* exp(t) = 2^n * y: returns y = exp(r) (times 2^(j/N) with a table) and
+ * leaves z, which holds n. */
 static inline V v_exp_reduced(V t, V lo, int with_lo, V *z) {
     *z = v_madd(t, v_splat(EXP_LOG2E), v_splat(EXP_MAGIC));
     V n = v_sub(*z, v_splat(EXP_MAGIC));

@@ -352,7 +352,8 @@ static inline void NAME(rows)(const T *x, T *y, T *sign, const lsm_plan *p, int 
 static inline void NAME(strip)(const T *x, T *y, T *sign, const lsm_plan *p, size_t w, size_t slice, int op) {
     const lsm_dim *red = p->dims + p->n_outer;
     const uint32_t nc = p->n_red ? p->n_red - 1 : 0; /* dims under the cursor */
-    const size_t len = p->n_red ? red[nc].size : 1, step = p->n_red ? red[nc].stride : 0;
+    const lsm_dim last = p->n_red ? red[nc] : (lsm_dim){1, 0};
+    const size_t len = last.size, step = last.stride;
     const int mode = sum_mode(op);
     const int full = w == LANES;
     T m[LANES], e[LANES];

@@ -106,7 +106,7 @@ static inline void v_flush(double *acc, V v) {
 /* Lane k from x[at[k]] (short rows, kernels.h).  Built in registers: four
  * scalar stores read back as one vector would miss store-to-load forwarding. */
 static inline V v_gather(const float *x, const size_t *at) { return wasm_f32x4_make(x[at[0]], x[at[1]], x[at[2]], x[at[3]]); }
-/* Lane j from x[at + j] where at + j < n, else -inf: a block's tail, built
+/* Lane j from x[at + j] where at + j < n, else pad: a block's tail, built
  * in registers (no read past n, no stores read back as a vector). */
 static inline V v_load_part(const float *x, size_t at, size_t n, float pad) { return wasm_f32x4_make(at < n ? x[at] : pad, at + 1 < n ? x[at + 1] : pad, at + 2 < n ? x[at + 2] : pad, at + 3 < n ? x[at + 3] : pad); }
 /* Lane masks (all bits set where a lane is kept): lanes at + j < n, for

@@ -85,7 +85,7 @@ static inline V v_exp_table(V z, V *tail) {
 static inline void v_flush(double *acc, V v) { wasm_v128_store(acc, wasm_f64x2_add(wasm_v128_load(acc), v)); }
 /* Lane k from x[at[k]] (short rows, kernels.h), built in registers. */
 static inline V v_gather(const double *x, const size_t *at) { return wasm_f64x2_make(x[at[0]], x[at[1]]); }
-/* Lane j from x[at + j] where at + j < n, else -inf: a block's tail, built
+/* Lane j from x[at + j] where at + j < n, else pad: a block's tail, built
  * in registers (no read past n, no stores read back as a vector). */
 static inline V v_load_part(const double *x, size_t at, size_t n, double pad) { return wasm_f64x2_make(at < n ? x[at] : pad, at + 1 < n ? x[at + 1] : pad); }
 /* Lane masks (all bits set where a lane is kept): lanes at + j < n, for

@@ -65,14 +65,16 @@ export async function kernelContender(build, dtype) {
   };
 }
 
-/** The floor and exp-sum-only kernels ('simd' or 'relaxed'), over the workload's contiguous slices. */
 const LIMIT_LABEL = {
   floor: (dtype) => `floor kernel ${dtype} (read twice, write once)`,
   expsum: (dtype) => `exp-sum-only pass ${dtype}`,
   expsum_lean: (dtype) => `lean exp-sum pass ${dtype} (XNNPACK-style exp)`,
 };
 
-/** One of the reference passes in kernels/limits.h: 'floor', 'expsum' or 'expsum_lean' (f32 only). */
+/**
+ * A reference pass ('floor', 'expsum', or 'expsum_lean', f32 only: kernels/) on
+ * the 'simd' or 'relaxed' build, over the workload's contiguous slices.
+ */
 export async function limitContender(which, dtype, build = 'simd') {
   const relaxed = build === 'relaxed';
   const bytes = readFileSync(new URL(relaxed ? './limits-relaxed.wasm' : './limits.wasm', import.meta.url));

@@ -11,14 +11,14 @@
  * ours.  Taylor coefficients stand in for a fit; the cost is the same. */
 static inline V lean_exp(V t) {
     static const float C[] = {1.0f, 0.5f, 0x1.555556p-3f, 0x1.555556p-5f, 0x1.111112p-7f};
-    V z = v_madd(t, v_splat(EXP_LOG2E), v_splat(0x1.8p23f + 127.0f));
+    V z = v_madd(t, v_splat(EXP_LOG2E), v_splat(EXP_MAGIC));
     V s = v_scale_normal(v_splat(1), z);
-    V k = v_sub(z, v_splat(0x1.8p23f + 127.0f));
+    V k = v_sub(z, v_splat(EXP_MAGIC));
     V r = v_nmadd(k, v_splat(EXP_LN2_HI), t);
     r = v_nmadd(k, v_splat(EXP_LN2_LO), r);
     V p = v_splat(C[4]);
     for (int c = 3; c >= 0; c--) p = v_madd(p, r, v_splat(C[c]));
-    return v_keep_or(v_madd(v_mul(r, s), p, s), v_not_below(t, -87.0f), 0);
+    return v_keep_or(v_madd(v_mul(r, s), p, s), v_not_below(t, EXP_FAST_LO), 0); /* below, 2^n is not normal */
 }
 
 double bench_expsum_lean_f32(const float *x, uint32_t rows, uint32_t n) {
