@@ -1,0 +1,39 @@
+// The accuracy bounds the README promises, in one place: every test that
+// checks a result against a float64 reference takes its bound from here.
+//
+// Measures, with ulp32/ulp64 the spacing of the output type at |v|:
+//   logSoftmax, logSumExp  |err| / ulp(max(1, |ref|))
+//   softmax                |err| / ulp(ref), for normal outputs only
+// float64 results are held to a relative tolerance instead (of |ref| for
+// softmax, of max(1, |ref|) for the logs).
+import { ulp32, ulp64 } from '../reference.js';
+
+/** float32 bounds, in ulps of the measure above. */
+export const BOUND32 = Object.freeze({ logSoftmax: 2, softmax: 4, logSumExp: 2 });
+/** float64 relative tolerance. */
+export const RTOL64 = 1e-13;
+
+const MIN_NORMAL = { f32: 2 ** -126, f64: 2 ** -1022 };
+const ULP = { f32: ulp32, f64: ulp64 };
+
+/**
+ * Error of one finite result in ulps of the output type, by the function's
+ * measure; NaN where the measure does not apply (a subnormal softmax output).
+ * @param {'f32'|'f64'} dtype
+ * @param {'logSoftmax'|'softmax'|'logSumExp'} fn
+ */
+export function ulpError(dtype, fn, got, ref) {
+  const ulp = ULP[dtype];
+  if (fn === 'softmax') return ref >= MIN_NORMAL[dtype] ? Math.abs(got - ref) / ulp(ref) : NaN;
+  return Math.abs(got - ref) / ulp(Math.max(1, Math.abs(ref)));
+}
+
+/** Whether one finite result is within the promised bound. */
+export function withinBound(dtype, fn, got, ref) {
+  if (dtype === 'f32') {
+    const e = ulpError('f32', fn, got, ref);
+    return Number.isNaN(e) || e <= BOUND32[fn];
+  }
+  const scale = fn === 'softmax' ? Math.abs(ref) : Math.max(1, Math.abs(ref));
+  return Math.abs(got - ref) <= RTOL64 * scale;
+}
