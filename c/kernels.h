@@ -461,15 +461,28 @@ void NAME(lsm_logsumexp)(const T *x, T *y, T *sign, const lsm_plan *p) { NAME(di
  *
  * Weights broadcast, so a and b each have their own strides, and weighted
  * calls are rare enough that clarity beats SIMD here.  The steps are
- * scipy's (>= 1.16), term for term:
+ * scipy's (>= 1.16), term for term (weighted_eval):
  *   - entries with b == 0 are masked out (as if a were -inf);
- *   - m = sum of b at the maximal a, s = sum of b * exp(a - max) elsewhere;
+ *   - max = the largest unmasked a (NaN if any unmasked a is NaN);
+ *   - m = sum of b * [a == max] over every entry (so an infinite or NaN b
+ *     off the max makes m NaN: inf * 0), s = sum of b * exp(a - max) over
+ *     the unmasked entries below the max;
  *   - value = log1p(s/m) + log|m| + max, sign = sign(s/m + 1) * sign(m),
- *     where s/m < -1 is folded as -s/m - 2 so that log1p sees a positive number;
- *   - where that is not finite: log(sum(b * exp(a))) over all entries,
- *     masked or not (so 0 * exp(inf) gives NaN, as in scipy), each exp
- *     taken in the input's precision so that it overflows where scipy's does.
- * Otherwise float32 inputs are carried in double: no intermediate overflows. */
+ *     where s/m < -1 is folded as -s/m - 2 so that log1p sees a positive
+ *     number; a negative sign makes the value NaN unless signs are asked for;
+ *   - where that value is not finite (NaN included), log(sum(b * exp(a)))
+ *     over all entries, masked or not (so 0 * exp(inf) gives NaN): a
+ *     negative weighted sum whose terms underflow gives log(-0) = -inf.
+ *
+ * Which of inf, -inf, NaN or a finite number comes out depends on the
+ * precision those steps run in: float32 terms underflow and overflow where
+ * double ones do not (a = [0, 0, -50], b = [1, -1, 1e-30] is -inf in float32,
+ * -119.08 in double).  So float32 slices run the steps twice: in float32,
+ * which decides the special values and the sign exactly as scipy does; and,
+ * where that gives a finite number, in double, whose more accurate value is
+ * returned unless double arithmetic changed the sign or found no finite
+ * value.  Sums are taken in index order; numpy may add in another order, which
+ * can only matter where a sum cancels to within its rounding. */
 
 typedef struct {
     size_t a, b;
@@ -495,8 +508,52 @@ static inline int NAME(wcursor_next)(NAME(wcursor) *c, const lsm_wdim *d, uint32
 
 static double sign_of(double v) { return v > 0 ? 1 : v < 0 ? -1 : v == 0 ? 0 : NAN; }
 
+/* The working precision of weighted_eval: float arithmetic is double
+ * arithmetic rounded to float after each +, -, * and /, exactly (double
+ * carries more than 2 * 24 + 2 bits, so the second rounding never differs
+ * from a direct one); exp and the logs are libm's float functions. */
+static inline double w_round(double v, int single) { return single ? (double)(float)v : v; }
+static inline double w_exp(double v, int single) { return single ? (double)expf((float)v) : exp(v); }
+static inline double w_log(double v, int single) { return single ? (double)logf((float)v) : log(v); }
+static inline double w_log1p(double v, int single) { return single ? (double)log1pf((float)v) : log1p(v); }
+
+/* scipy's steps (see above) for the slice at a, b whose unmasked maximum is
+ * max, in float (single) or double arithmetic; the sign goes to *sign. */
+static double NAME(weighted_eval)(const T *a, const T *b, const lsm_wplan *p, double max, int with_sign, int single,
+                                  double *sign) {
+    const lsm_wdim *red = p->dims + p->n_outer;
+    NAME(wcursor) rc;
+    double r = NAN, sg = NAN;
+    NAME(wcursor_reset)(&rc, p->n_red);
+    if (isfinite(max)) {
+        double m = 0, s = 0;
+        do {
+            const double ai = a[rc.a], bi = b[rc.b];
+            const int at_max = bi != 0 && ai == max;
+            m = w_round(m + bi * at_max, single); /* bi * at_max is exact: a product with 0 or 1 */
+            if (bi != 0 && !at_max) s = w_round(s + w_round(bi * w_exp(w_round(ai - max, single), single), single), single);
+            else s = w_round(s + bi * 0.0, single); /* exp(-inf) = 0 for the max and masked entries */
+        } while (NAME(wcursor_next)(&rc, red, p->n_red));
+        s = s == 0 ? s : w_round(s / m, single);
+        sg = sign_of(w_round(s + 1, single)) * sign_of(m);
+        if (s < -1) s = w_round(-s - 2, single);
+        r = w_round(w_round(w_log1p(s, single) + w_log(fabs(m), single), single) + max, single);
+        if (!with_sign && sg < 0) r = NAN;
+    }
+    if (!isfinite(r)) {
+        double naive = 0;
+        do naive = w_round(naive + w_round((double)b[rc.b] * w_exp(a[rc.a], single), single), single);
+        while (NAME(wcursor_next)(&rc, red, p->n_red));
+        sg = sign_of(naive);
+        r = w_log(with_sign ? fabs(naive) : naive, single);
+    }
+    *sign = sg;
+    return r;
+}
+
 void NAME(lsm_logsumexp_weighted)(const T *a, const T *b, T *y, T *sign, const lsm_wplan *p) {
     const lsm_wdim *outer = p->dims, *red = p->dims + p->n_outer;
+    const int single = sizeof(T) == sizeof(float);
     NAME(wcursor) oc, rc;
     size_t slice = 0;
     NAME(wcursor_reset)(&oc, p->n_outer);
@@ -506,36 +563,17 @@ void NAME(lsm_logsumexp_weighted)(const T *a, const T *b, T *y, T *sign, const l
         double max = -INFINITY;
         int nan = 0;
         do {
-            double ai = as[rc.a];
+            const double ai = as[rc.a];
             if (bs[rc.b] == 0) continue;
             nan |= ai != ai;
             max = ai > max ? ai : max;
         } while (NAME(wcursor_next)(&rc, red, p->n_red));
+        if (nan) max = NAN;
 
-        double r = NAN, sg = NAN;
-        if (!nan && isfinite(max)) {
-            double m = 0, s = 0;
-            do {
-                double ai = as[rc.a], bi = bs[rc.b];
-                if (bi == 0) continue;
-                if (ai == max) m += bi;
-                else s += bi * exp(ai - max);
-            } while (NAME(wcursor_next)(&rc, red, p->n_red));
-            s = s == 0 ? s : s / m;
-            sg = sign_of(s + 1) * sign_of(m);
-            if (s < -1) s = -s - 2;
-            r = log1p(s) + log(fabs(m)) + max;
-        }
-        if (isfinite(r)) {
-            if (!sign && sg < 0) r = NAN;
-        } else {
-            double naive = 0;
-            /* Each exp in the input's precision, as scipy takes it: a masked
-             * float32 a = 100 overflows there, and 0 * inf makes the sum NaN. */
-            do naive += (double)bs[rc.b] * (double)EXP_T(as[rc.a]);
-            while (NAME(wcursor_next)(&rc, red, p->n_red));
-            sg = sign_of(naive);
-            r = log(sign ? fabs(naive) : naive);
+        double sg, r = NAME(weighted_eval)(as, bs, p, max, sign != 0, single, &sg);
+        if (single && isfinite(r)) {
+            double sg2, r2 = NAME(weighted_eval)(as, bs, p, max, sign != 0, 0, &sg2);
+            if (isfinite(r2) && sg2 == sg) r = r2;
         }
         y[slice] = (T)r;
         if (sign) sign[slice] = (T)sg;

@@ -214,8 +214,51 @@ export function refSoftmax(data, shape, axis) {
 
 // -------------------------------------------------------------- logsumexp ---
 
-/** One slice of scipy's stable weighted logsumexp; returns [value, sign]. */
-function lseSlice(as, bs, returnSign) {
+/**
+ * scipy's weighted logsumexp steps in float32 arithmetic, as scipy runs them
+ * on float32 input: every operation rounded to float32, sums in index order.
+ * Returns [value, sign].  Only its special values and signs are used: they
+ * are float32's (terms underflow, sums overflow), not float64's.
+ */
+function lseSlice32(as, bs, returnSign) {
+  const f = Math.fround;
+  const exp = (v) => f(Math.exp(v)), log = (v) => f(Math.log(v));
+  const masked = as.map((a, i) => (bs[i] === 0 ? -Infinity : a));
+  const aMax = maxOf(masked);
+  let m = 0, s = 0;
+  for (let i = 0; i < masked.length; i++) {
+    const atMax = masked[i] === aMax;
+    m = f(m + bs[i] * (atMax ? 1 : 0)); // an infinite or NaN weight off the max: inf * 0 = NaN
+    s = f(s + f(bs[i] * exp(f((atMax ? -Infinity : masked[i]) - aMax))));
+  }
+  if (s !== 0) s = f(s / m);
+  const sgn = sign(f(s + 1)) * sign(m);
+  if (s < -1) s = f(-s - 2);
+  let value = f(f(f(Math.log1p(s)) + log(Math.abs(m))) + aMax);
+  let valueSign = sgn;
+  if (!returnSign && sgn < 0) value = NaN;
+  if (!Number.isFinite(value)) {
+    let direct = 0;
+    for (let i = 0; i < as.length; i++) direct = f(direct + f(bs[i] * exp(as[i])));
+    valueSign = sign(direct);
+    value = log(returnSign ? Math.abs(direct) : direct);
+  }
+  return [value, valueSign];
+}
+
+/**
+ * One slice of scipy's stable weighted logsumexp; returns [value, sign].
+ * With `float32`, scipy's float32 steps decide the special values and the
+ * sign; a finite result is the float64 one where that is finite with the
+ * same sign (more accurate than float32's), else float32's.
+ */
+function lseSlice(as, bs, returnSign, float32 = false) {
+  if (float32) {
+    const [v32, s32] = lseSlice32(as, bs, returnSign);
+    if (!Number.isFinite(v32)) return [v32, s32];
+    const [v, s] = lseSlice(as, bs, returnSign);
+    return Number.isFinite(v) && s === s32 ? [v, s] : [v32, s32];
+  }
   // b == 0 masks an entry out of the stable formula, whatever a holds.
   const masked = as.map((a, i) => (bs[i] === 0 ? -Infinity : a));
   const aMax = maxOf(masked);
@@ -245,16 +288,17 @@ function lseSlice(as, bs, returnSign) {
 }
 
 /**
- * scipy.special.logsumexp in float64 (scipy >= 1.16 rules).
+ * scipy.special.logsumexp in float64 (scipy >= 1.16 rules); with `float32`,
+ * special values and signs as scipy's float32 arithmetic gives them.
  * @param {ArrayLike<number>} data C-order values of `a`
  * @param {number[]} shape shape of `a` ([] is treated as [1])
  * @param {{axis?: null|number|number[], keepdims?: boolean, b?: number|ArrayLike<number>,
- *          bShape?: number[], returnSign?: boolean}} [opts]
+ *          bShape?: number[], returnSign?: boolean, float32?: boolean}} [opts]
  *   `b` is a number or C-order data of shape `bShape` (default: `shape`).
  * @returns {{value: Float64Array, sign: Float64Array, shape: number[]}}
  *   `sign` is always filled; `value` is NaN where the sum is negative unless `returnSign`.
  */
-export function refLogSumExp(data, shape, { axis = null, keepdims = false, b, bShape, returnSign = false } = {}) {
+export function refLogSumExp(data, shape, { axis = null, keepdims = false, b, bShape, returnSign = false, float32 = false } = {}) {
   const aShape = shape.length === 0 ? [1] : shape;
   let bData, bShp;
   if (b === undefined) [bData, bShp] = [[1], [1]];
@@ -279,7 +323,7 @@ export function refLogSumExp(data, shape, { axis = null, keepdims = false, b, bS
       as[r] = data[aS.outer[o] + aS.inner[r]];
       bs[r] = bData[bS.outer[o] + bS.inner[r]];
     }
-    [value[o], sgn[o]] = lseSlice(as, bs, returnSign);
+    [value[o], sgn[o]] = lseSlice(as, bs, returnSign, float32);
   }
   return { value, sign: sgn, shape: outShape };
 }

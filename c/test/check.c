@@ -164,9 +164,22 @@ static int ref_weighted(const long double *a, const long double *b, size_t n, in
         abs_sum += fabsl(b[i]) * expl(a[i] - m);
     }
     if (!(fabsl(s) >= abs_sum / 2) || !isfinite(abs_sum)) return 0; /* cancels: ill-conditioned */
+    /* Past about 2^120 float32 sums of weights may overflow in scipy's float32
+     * arithmetic (inf where this sum is finite): left open. */
+    if (dtype == F32 && abs_sum * expl(m) > 0x1p120L) return 0;
     r->lnS = logl(fabsl(s));
     *sign = s > 0 ? 1 : -1;
-    *value = s < 0 && !with_sign ? NAN : m + r->lnS;
+    *value = m + r->lnS;
+    if (s < 0 && !with_sign) {
+        /* The stable form is NaN for a negative sum; scipy then takes
+         * log(sum(b * exp(a))) with each exp in the input's precision:
+         * log(-0) = -inf where every term underflows, NaN otherwise. */
+        int underflows = 1;
+        for (size_t i = 0; i < n; i++) {
+            if (dtype == F32 ? (float)b[i] * expf((float)a[i]) != 0 : (double)b[i] * exp((double)a[i]) != 0) underflows = 0;
+        }
+        *value = underflows ? -INFINITY : NAN;
+    }
     return 1;
 }
 
