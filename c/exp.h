@@ -7,7 +7,9 @@
  * polynomial written as 1 + (r + r^2 q(r)), which keeps the final rounding
  * at about half an ulp.  Measured maximum error: < 1 ulp (f32) over
  * [-104, 89]; against mpmath (tests/exp.test.js, t <= -30): 0.89 ulp (f32)
- * and 0.503 ulp (f64), subnormal results included.
+ * and 0.503 ulp (f64), subnormal results included: in float64 a subnormal
+ * result is rounded once, at its own spacing (v_scale_sub), not first to 53
+ * bits and then again (which cost up to 0.75 ulp just below 2^-1022).
  *
  * float64 (EXP_TABLE_BITS, vec_f64.h) reduces further: n = round(t * 2^7 /
  * ln2) = 2^7 k + j, and exp(t) = 2^k * 2^(j/128) * exp(r) with |r| <= ln2/256,
@@ -32,8 +34,9 @@
  * other steps only gain from a rounding fewer.  The two non-relaxed builds
  * never fuse, so they stay bit-identical. */
 /* exp(t) = 2^n * y: returns y = exp(r) (times 2^(j/N) with a table) and
- * leaves z, which holds n. */
-static inline V v_exp_reduced(V t, V lo, int with_lo, V *z) {
+ * leaves z, which holds n.  With a table, y = hi + hi * c rounded once, and
+ * hi and c are left too, for the subnormal scaling of v_exp_lo. */
+static inline V v_exp_reduced(V t, V lo, int with_lo, V *z, V *hi, V *c) {
     *z = v_madd(t, v_splat(EXP_LOG2E), v_splat(EXP_MAGIC));
     V n = v_sub(*z, v_splat(EXP_MAGIC));
     V r = v_nmadd(n, v_splat(EXP_LN2_HI), t);
@@ -45,9 +48,12 @@ static inline V v_exp_reduced(V t, V lo, int with_lo, V *z) {
 #ifdef EXP_TABLE_BITS
     /* 2^(j/N) exp(r) = hi + hi (tail + em1): the tail keeps hi's rounding
      * out of the result, which rounds once, in the last addition. */
-    V tail, hi = v_exp_table(*z, &tail);
-    return v_madd(hi, v_add(tail, em1), hi);
+    V tail;
+    *hi = v_exp_table(*z, &tail);
+    *c = v_add(tail, em1);
+    return v_madd(*hi, *c, *hi);
 #else
+    (void)hi, (void)c;
     return v_add(v_splat(1), em1);
 #endif
 }
@@ -58,11 +64,19 @@ static inline V v_exp_reduced(V t, V lo, int with_lo, V *z) {
  * subnormal range, which x86 does in microcode: a row a quarter masked ran
  * 3-5x slower than an unmasked one (NOTES.md). */
 static inline V v_exp_lo(V t, V lo, int with_lo) {
-    V z;
+    V z, hi, c;
     const V keep = v_not_below(t, EXP_LO);
     t = v_keep_or(v_pmin(t, v_splat(EXP_HI)), keep, 0);
-    V y = v_exp_reduced(t, lo, with_lo, &z);
-    return v_keep_or(v_scale(y, z), keep, 0);
+    V y = v_exp_reduced(t, lo, with_lo, &z, &hi, &c);
+#ifdef EXP_TABLE_BITS
+    /* Scaling the rounded y into the subnormal range would round twice
+     * (0.75 ulp); v_scale_sub rounds hi + hi * c once, at the subnormal
+     * spacing, where the result is subnormal. */
+    y = v_scale_sub(y, hi, v_mul(hi, c), z);
+#else
+    y = v_scale(y, z);
+#endif
+    return v_keep_or(y, keep, 0);
 }
 
 /* Only for EXP_FAST_LO <= t <= 0 (or NaN): there 2^n is a normal number,
@@ -70,8 +84,8 @@ static inline V v_exp_lo(V t, V lo, int with_lo) {
  * product with a power of two rounds once either way).  About a third
  * fewer instructions; the kernels fall back to v_exp_lo per block. */
 static inline V v_exp_lo_fast(V t, V lo, int with_lo) {
-    V z;
-    V y = v_exp_reduced(t, lo, with_lo, &z);
+    V z, hi, c;
+    V y = v_exp_reduced(t, lo, with_lo, &z, &hi, &c);
     return v_scale_normal(y, z);
 }
 

@@ -72,6 +72,23 @@ static inline V v_scale(V y, V z) {
     V s2 = wasm_i64x2_shl(wasm_i64x2_add(k2, wasm_i64x2_splat(1023)), 52);
     return wasm_f64x2_mul(wasm_f64x2_mul(y, s1), s2);
 }
+/* 2^k * y, where y = hi + p rounded: v_scale's where 2^k y is normal; where
+ * it is subnormal (k < -1022), hi + p is rounded once, at the spacing of the
+ * result.  2^(k+1022) (hi + p) = u + lo exactly (Fast2Sum: |p| << |hi|),
+ * with u < 1; 1 + u + lo then rounds at 2^-52, which 2^-1022 turns into the
+ * subnormal spacing 2^-1074, and removing the 1 again is exact. */
+static inline V v_scale_sub(V y, V hi, V p, V z) {
+    const V one = wasm_f64x2_splat(1);
+    V k = wasm_i64x2_shr(wasm_i64x2_sub(z, wasm_f64x2_splat(EXP_MAGIC)), EXP_TABLE_BITS);
+    V scale = wasm_i64x2_shl(wasm_i64x2_add(k, wasm_i64x2_splat(1022 + 1023)), 52);
+    V sh = wasm_f64x2_mul(scale, hi), sp = wasm_f64x2_mul(scale, p);
+    V u = wasm_f64x2_add(sh, sp);
+    V lo = wasm_f64x2_add(wasm_f64x2_sub(sh, u), sp);
+    V h1 = wasm_f64x2_add(one, u);
+    lo = wasm_f64x2_add(wasm_f64x2_add(wasm_f64x2_sub(one, h1), u), lo);
+    V sub = wasm_f64x2_mul(wasm_f64x2_sub(wasm_f64x2_add(h1, lo), one), wasm_f64x2_splat(0x1p-1022));
+    return wasm_v128_bitselect(sub, v_scale(y, z), wasm_i64x2_lt(k, wasm_i64x2_splat(-1022)));
+}
 /* 2^(j/128) as hi + hi * tail for each lane's j (the low bits of z).  wasm
  * has no gather: each lane loads its {hi, tail} pair, and two shuffles sort
  * the pairs into a hi vector and a tail vector. */
@@ -116,6 +133,16 @@ static inline V v_scale(V y, V z) {
     int64_t k = (int64_t)(f64_bits(z) - f64_bits(EXP_MAGIC)) >> EXP_TABLE_BITS;
     int64_t k1 = k >> 1, k2 = k - k1;
     return y * f64_from_bits((uint64_t)(k1 + 1023) << 52) * f64_from_bits((uint64_t)(k2 + 1023) << 52);
+}
+static inline V v_scale_sub(V y, V hi, V p, V z) {
+    int64_t k = (int64_t)(f64_bits(z) - f64_bits(EXP_MAGIC)) >> EXP_TABLE_BITS;
+    if (k >= -1022) return v_scale(y, z);
+    double scale = f64_from_bits((uint64_t)(k + 1022 + 1023) << 52);
+    double sh = scale * hi, sp = scale * p;
+    double u = sh + sp, lo = (sh - u) + sp;
+    double h1 = 1 + u;
+    lo = ((1 - h1) + u) + lo;
+    return ((h1 + lo) - 1) * 0x1p-1022;
 }
 static inline V v_exp_table(V z, V *tail) {
     const double *pair = EXP_TABLE + 2 * (f64_bits(z) & ((1u << EXP_TABLE_BITS) - 1));
