@@ -36,11 +36,18 @@ fn isPosInf(v: f32) -> bool { return bitcast<u32>(v) == 0x7f800000u; }
 fn isNegInf(v: f32) -> bool { return bitcast<u32>(v) == 0xff800000u; }
 fn isFinite(v: f32) -> bool { return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u; }
 
+// v itself, by a route no compiler can see through: an OR with a zero read
+// from the parameters.  The error-free transformations below need their
+// intermediate sums kept as rounded: a compiler free to reassociate float
+// arithmetic (wgpu's SPIR-V on Mesa did) folds (a + b) - a to b and
+// returns a correction of garbage.  Every kernel runs with P.nSlices >= 1.
+fn keep(v: f32) -> f32 { return bitcast<f32>(bitcast<u32>(v) | (min(P.nSlices, 1u) ^ 1u)); }
+
 // a + b = s + err exactly (Knuth's TwoSum; no ordering of |a|, |b| needed).
 fn twoSum(a: f32, b: f32) -> vec2f {
-  let s = a + b;
-  let bb = s - a;
-  return vec2f(s, (a - (s - bb)) + (b - bb));
+  let s = keep(a + b);
+  let bb = keep(s - a);
+  return vec2f(s, (a - keep(s - bb)) + (b - bb));
 }
 
 // Compensated accumulation: acc = (hi, lo) with hi + lo the running sum.
@@ -55,9 +62,9 @@ fn accMerge(a: vec2f, b: vec2f) -> vec2f {
 
 // t + lo = x - m exactly; lo is 0 where t overflowed (the correction is NaN).
 fn diffExact(x: f32, m: f32) -> vec2f {
-  let t = x - m;
-  let mm = t - x;
-  let xx = t - mm;
+  let t = keep(x - m);
+  let mm = keep(t - x);
+  let xx = keep(t - mm);
   let lo = (x - xx) - (m + mm);
   return vec2f(t, select(lo, 0.0, isNan(lo)));
 }
@@ -296,12 +303,12 @@ fn expDiff(v: f32, b: f32) -> f32 {
 // a * b = p + err exactly (Dekker's product, by Veltkamp splitting: WGSL's
 // fma may be unfused).  |a| < 2^100 here, so the split cannot overflow.
 fn split(a: f32) -> vec2f {
-  let c = 4097.0 * a;
-  let hi = c - (c - a);
+  let c = keep(4097.0 * a);
+  let hi = keep(c - keep(c - a));
   return vec2f(hi, a - hi);
 }
 fn twoProd(a: f32, b: f32) -> vec2f {
-  let p = a * b;
+  let p = keep(a * b);
   let A = split(a);
   let B = split(b);
   return vec2f(p, ((A.x * B.x - p) + A.x * B.y + A.y * B.x) + A.y * B.y);
@@ -560,9 +567,17 @@ const LSE_FINISH = /* wgsl */ `
   }`;
 
 /**
- * Weighted logsumexp, one thread per slice (weighted calls are rare; the
- * steps are scipy's, as in c/kernels.h, in float32 with compensated sums).
- * Plan dims are (size, strideA, strideB) from js/plan.js planWeighted.
+ * Weighted logsumexp, one thread per slice (weighted calls are rare).
+ * scipy's float32 steps decide which special value, if any, comes out; a
+ * finite result is log|sum b e^a| computed accurately instead.  Plan dims
+ * are (size, strideA, strideB) from js/plan.js planWeighted.
+ *
+ * The device may flush subnormals, so a weight's magnitude is read from its
+ * bits as m * 2^e, and every term b e^(a - top) is built as (m p) 2^(e + n)
+ * from exp's own p 2^n: a subnormal weight or a subnormal exp keeps its
+ * value.  Slices whose weights are all below 2^-60 are summed scaled by
+ * 2^-S (S their largest exponent), which keeps scipy's decisions on them
+ * (a sum of subnormal weights is not 0).
  */
 export function weightedKernel({ nOuter, nRed }) {
   return /* wgsl */ `
@@ -581,40 +596,107 @@ fn signOf(v: f32) -> f32 {
   if (isNan(v)) { return nan(); }
   return select(select(0.0, -1.0, v < 0.0), 1.0, v > 0.0);
 }
+fn isZero(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) == 0u; }
 
-// scipy's fallback, log(sum(b * exp(a))) over every entry, masked or not,
-// as float64 would compute it: exp overflows above 709.78 (0 * inf = NaN)
-// and underflows below -745.13; the rest is summed scaled by its max.
-fn fallback(oa: u32, ob: u32) -> vec2f {
-  var big = 0.0;
+// |w| = m 2^e for a finite non-zero weight, from its bits: m in [1, 2), or
+// the integer significand of a subnormal.
+struct W { m: f32, e: i32 };
+fn weightParts(bits: u32) -> W {
+  let ex = (bits >> 23u) & 0xffu;
+  if (ex == 0u) { return W(f32(bits & 0x7fffffu), -149); }
+  return W(bitcast<f32>((bits & 0x7fffffu) | 0x3f800000u), i32(ex) - 127);
+}
+// floor(log2 |w|) for a finite non-zero weight.
+fn weightExp(bits: u32) -> i32 {
+  let ex = (bits >> 23u) & 0xffu;
+  if (ex == 0u) { return i32(firstLeadingBit(bits & 0x7fffffu)) - 149; }
+  return i32(ex) - 127;
+}
+fn pow2(e: i32) -> f32 { return bitcast<f32>(u32(e + 127) << 23u); }
+// q 2^e in three steps, so that no factor leaves the normal range; 0 where
+// it falls below it (only ever next to terms 2^100 times larger).
+fn scale2(q: f32, e: i32) -> f32 {
+  let c = clamp(e, -378, 381);
+  let e1 = c / 3;
+  let e2 = (c - e1) / 2;
+  return ((q * pow2(e1)) * pow2(e2)) * pow2(c - e1 - e2);
+}
+
+// exp(t + lo) = p 2^n (expLo's steps, over a wider range and without
+// applying 2^n).  Returns (p, n).
+fn expParts(t0: f32, lo: f32) -> vec2f {
+  let t = min(max(t0, -250.0), 89.0);
+  let n = round(t * 0x1.715476p+0);
+  var r = t - n * 0x1.62e4p-1;
+  r = r - n * 0x1.7f7d1cp-20;
+  r = r + select(0.0, lo, t == t0);
+  var q = 0x1.6a1076p-10;
+  q = q * r + 0x1.1245c8p-7;
+  q = q * r + 0x1.55593cp-5;
+  q = q * r + 0x1.555482p-3;
+  q = q * r + 0x1.fffffcp-2;
+  return vec2f(1.0 + (r + (r * r) * q), n);
+}
+
+// b e^(a - ref) 2^-S for a finite non-zero weight's bits.
+fn term(bits: u32, p: vec2f, S: i32) -> f32 {
+  let w = weightParts(bits);
+  let v = scale2(w.m * p.x, w.e + i32(p.y) - S);
+  return select(v, -v, (bits >> 31u) != 0u);
+}
+
+// What scipy's float32 fallback sum(b * exp(a)) makes of its special terms:
+// NO_SPECIAL, SUM_NAN, SUM_POS_INF or SUM_NEG_INF.  exp(a) is inf above
+// 88.72283 and 0 below -103.97208 in float32; 0 * inf and inf * 0 are NaN.
+// (A code, not a value: comparisons with NaN are not to be trusted.)
+const NO_SPECIAL = 0u;
+const SUM_NAN = 1u;
+const SUM_POS_INF = 2u;
+const SUM_NEG_INF = 3u;
+fn specialTerms(oa: u32, ob: u32) -> u32 {
   var nanSeen = false;
-  var top = negInf();
+  var pos = false;
+  var neg = false;
   for (var k = 0u; k < P.len; k++) {
     let av = a[oa + redA(k)];
     let bv = b[ob + redB(k)];
+    let bits = bitcast<u32>(bv);
+    let expInf = isPosInf(av) || (isFinite(av) && av > 88.72283);
+    let expZero = isNegInf(av) || (isFinite(av) && av < -103.97208);
     if (isNan(av) || isNan(bv)) { nanSeen = true; }
-    else if (av > 709.78271) {
-      if (bv == 0.0) { nanSeen = true; }
-      else if (big != 0.0 && big != signOf(bv)) { nanSeen = true; }
-      else { big = signOf(bv); }
-    } else if (av >= -745.13321) { top = max(top, av); }
+    else if (isZero(bv)) { nanSeen = nanSeen || expInf; }
+    else if (expInf || (!isFinite(bv) && !expZero)) {
+      if ((bits >> 31u) != 0u) { neg = true; } else { pos = true; }
+    } else if (!isFinite(bv)) { nanSeen = true; }
   }
-  if (nanSeen) { return vec2f(nan(), nan()); }
-  if (big != 0.0) { return vec2f(posInf(), big); }
-  var acc = vec2f(0.0, 0.0);
-  if (isFinite(top)) {
-    for (var k = 0u; k < P.len; k++) {
-      let av = a[oa + redA(k)];
-      if (av >= -745.13321 && av <= 709.78271) {
-        let d = diffExact(av, top);
-        acc = accAdd(acc, b[ob + redB(k)] * expLo(d.x, d.y));
-      }
-    }
+  if (nanSeen || (pos && neg)) { return SUM_NAN; }
+  if (pos) { return SUM_POS_INF; }
+  if (neg) { return SUM_NEG_INF; }
+  return NO_SPECIAL;
+}
+
+// log of a special sum (log|sum| with the sign): log(-inf) is NaN.
+fn writeSpecial(s: u32, code: u32, wantSign: bool) {
+  if (code == SUM_NAN) {
+    y[s] = nan();
+    sgn[s] = nan();
+  } else if (code == SUM_POS_INF) {
+    y[s] = posInf();
+    sgn[s] = 1.0;
+  } else if (code == SUM_NEG_INF) {
+    y[s] = select(nan(), posInf(), wantSign);
+    sgn[s] = -1.0;
+  } else { // no special term, no finite one either: the sum is 0
+    y[s] = negInf();
+    sgn[s] = 0.0;
   }
-  let total = acc.x + acc.y;
-  if (total == 0.0) { return vec2f(negInf(), 0.0); }
-  let mag = select(vec2f(-acc.x, -acc.y), acc, total > 0.0);
-  return vec2f(logAcc(mag) + top, signOf(total));
+}
+
+// log|t| + S ln2 + top for a compensated non-zero sum t scaled by 2^-S.
+fn logScaled(t: vec2f, S: i32, top: f32) -> f32 {
+  let mag = select(-t, t, t.x > 0.0);
+  let s = f32(S);
+  return ((logAcc(mag) + s * 0x1.7f7d1cp-20) + s * 0x1.62e4p-1) + top;
 }
 
 @compute @workgroup_size(${WG})
@@ -625,48 +707,72 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let ob = outerB(s);
   let wantSign = P.inner != 0u;
 
-  // Entries with b == 0 are masked out of the max.
+  // The max over entries with b != 0 (b == 0 masks a out), and what makes
+  // scipy's stable form non-finite for sure: a NaN or +inf max, no finite
+  // entry, or an inf or NaN weight (b * 0 is NaN in m).
   var top = negInf();
-  var nanSeen = false;
+  var special = false;
+  var topExp = -1000;
   for (var k = 0u; k < P.len; k++) {
-    if (b[ob + redB(k)] == 0.0) { continue; }
+    let bits = bitcast<u32>(b[ob + redB(k)]);
+    if ((bits & 0x7fffffffu) == 0u) { continue; }
+    if ((bits & 0x7f800000u) == 0x7f800000u) { special = true; continue; }
+    topExp = max(topExp, weightExp(bits));
     let av = a[oa + redA(k)];
-    if (isNan(av)) { nanSeen = true; } else { top = max(top, av); }
+    if (isNan(av) || isPosInf(av)) { special = true; } else if (!isNegInf(av)) { top = max(top, av); }
+  }
+  if (special || !isFinite(top)) {
+    writeSpecial(s, specialTerms(oa, ob), wantSign);
+    return;
   }
 
-  var r = nan();
-  var sign = nan();
-  var stable = false;
-  if (!nanSeen && isFinite(top)) {
-    var mAcc = vec2f(0.0, 0.0);
-    var sAcc = vec2f(0.0, 0.0);
-    for (var k = 0u; k < P.len; k++) {
-      let bv = b[ob + redB(k)];
-      if (bv == 0.0) { continue; }
-      let av = a[oa + redA(k)];
-      if (av == top) { mAcc = accAdd(mAcc, bv); }
-      else if (!isNegInf(av)) { sAcc = accAdd(sAcc, bv * expLo(av - top, 0.0)); }
+  // scipy's float32 m (weights at the max), s (the rest, scaled by
+  // e^-top) and direct sum d = sum(b * exp(a)), all scaled by 2^-S; t is
+  // the accurate m + s.  -inf entries add 0 to all of them.
+  let S = select(0, topExp, topExp < -60);
+  var m = 0.0;
+  var rest = 0.0;
+  var d = 0.0;
+  var t = vec2f(0.0, 0.0);
+  for (var k = 0u; k < P.len; k++) {
+    let bits = bitcast<u32>(b[ob + redB(k)]);
+    let av = a[oa + redA(k)];
+    if ((bits & 0x7fffffffu) == 0u || isNegInf(av)) { continue; }
+    var v: f32;
+    if (av == top) {
+      v = term(bits, vec2f(1.0, 0.0), S);
+      m = m + v;
+    } else {
+      let dx = diffExact(av, top);
+      v = term(bits, expParts(dx.x, dx.y), S);
+      rest = rest + v;
     }
-    let m = mAcc.x + mAcc.y;
-    var q = sAcc.x + sAcc.y;
-    if (q != 0.0) { q = q / m; }
-    sign = signOf(q + 1.0) * signOf(m);
-    if (q < -1.0) { q = -q - 2.0; }
-    if (m != 0.0 && isFinite(q)) {
-      r = (log1pAcc(vec2f(q, 0.0)) + logPos(abs(m))) + top;
-      stable = isFinite(r);
-    }
+    t = accAdd(t, v);
+    if (av <= 88.72283) { d = d + term(bits, expParts(av, 0.0), S); }
   }
-  if (stable) {
-    if (!wantSign && sign < 0.0) { r = nan(); }
+
+  // out = log1p(s / m) + log|m| + top, finite unless m is 0 or inf, s or
+  // s / m is not finite, s / m == -1, or (without the sign) the sign is -1.
+  let q = select(rest / m, 0.0, isZero(rest));
+  let above = select((rest < -m), (rest > -m), m > 0.0); // s / m > -1, exactly
+  let sign = select(select(-1.0, 0.0, rest == -m), 1.0, isZero(rest) || above) * signOf(m);
+  if (!isZero(m) && isFinite(m) && isFinite(rest) && isFinite(q) && !(rest == -m && !isZero(rest)) &&
+      (wantSign || sign > 0.0)) {
+    y[s] = logScaled(t, S, top);
+    sgn[s] = sign;
+    return;
+  }
+  // scipy's fallback: log(d), or log|d| and sign(d).
+  let code = specialTerms(oa, ob);
+  if (code != NO_SPECIAL || isZero(d) || isZero(t.x)) {
+    writeSpecial(s, code, wantSign);
+  } else if (!isFinite(d)) {
+    y[s] = select(nan(), posInf(), wantSign || d > 0.0);
+    sgn[s] = signOf(d);
   } else {
-    let f = fallback(oa, ob);
-    sign = f.y;
-    r = select(f.x, nan(), !wantSign && f.y < 0.0);
-    if (f.y == 0.0) { r = negInf(); }
+    y[s] = select(nan(), logScaled(t, S, top), wantSign || d > 0.0);
+    sgn[s] = signOf(d);
   }
-  y[s] = r;
-  sgn[s] = sign;
 }
 `;
 }

@@ -25,8 +25,12 @@ export interface GpuElementwiseOptions<Out> extends GpuOptions {
 
 export interface GpuLogSumExpOptions<Out> extends GpuElementwiseOptions<Out> {
   keepdims?: boolean;
-  /** Weights, broadcast against a (NumPy rules); b == 0 masks an entry.  Computed in float32. */
-  b?: number | readonly number[] | Float32Array | Float64Array | GpuBuffer;
+  /**
+   * Weights, broadcast against a (NumPy rules); b == 0 masks an entry.  Computed in float32;
+   * float64 weights (Float64Array, number[]) are rejected: scipy's result for them is float64,
+   * which the wasm API computes.
+   */
+  b?: number | Float32Array | GpuBuffer;
   /** Shape of b; defaults to `shape` for arrays and buffers. */
   bShape?: readonly number[];
   /** Also return the sign of the sum (then negative sums give log|sum|, not NaN). */

@@ -257,8 +257,9 @@ function makeGpu(device, owned, subgroups, groupLimit, passes) {
     return buf;
   }
 
+  // COPY_DST: an empty reduction's -inf is written to them from the host.
   function resultBuffer(role, bytes, gpuOut) {
-    if (!gpuOut) return stagingBuffer(role, bytes, STORAGE | COPY_SRC);
+    if (!gpuOut) return stagingBuffer(role, bytes, STORAGE | COPY_SRC | COPY_DST);
     return device.createBuffer({ label: `logsoftmax ${role}`, size: align(Math.max(bytes, 4), 4), usage: STORAGE | COPY_SRC | COPY_DST });
   }
 
@@ -355,11 +356,17 @@ function makeGpu(device, owned, subgroups, groupLimit, passes) {
     }
     const b = opts.b;
     if (isGpuBuffer(b)) return readInput(b, opts.bShape ?? shape, 'b');
+    // scipy promotes float32 a with float64 b (or a list) to float64; a
+    // plain number is "weak" and stays float32.
+    if (typeof b !== 'number' && !(b instanceof Float32Array)) {
+      throw new TypeError(`the WebGPU path computes in float32: b must be a Float32Array, a number or a GPUBuffer; got ${describe(b)} ` +
+        "(scipy's result for float64 weights is float64: use the wasm API, import { logSumExp } from 'logsoftmax')");
+    }
     if (typeof b !== 'number' && opts.bShape === undefined && ArrayBuffer.isView(b) && b.length !== count) {
       throw new RangeError(`b has ${b.length} elements; give bShape, or as many as a (${count})`);
     }
     const w = readArray(b, opts.bShape ?? (ArrayBuffer.isView(b) ? shape : undefined), 'b', 'bShape');
-    const data = w.data instanceof Float32Array ? w.data : Float32Array.from(w.data);
+    const data = w.data instanceof Float32Array ? w.data : Float32Array.from(w.data); // a number
     return { data, shape: w.shape.length === 0 ? [1] : w.shape, count: data.length };
   }
 

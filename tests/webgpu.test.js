@@ -1,69 +1,76 @@
-// The WebGPU path in real headless Chromium (SwiftShader adapter, which has
-// `subgroups`): every result is checked against the independent float64
-// reference (tests/reference.js) with the float32 bounds of the core issue,
-// and against the wasm path run in the same page.  Each case runs four times
-// on the GPU: both kernel variants (createGpu's `passes`: three passes, or
-// the online pass), each with subgroup reductions and with the
+// The WebGPU path on two implementations: headless Chromium (Dawn on
+// SwiftShader, which has `subgroups`; the wasm path runs in the same page)
+// and Deno (wgpu on Mesa's lavapipe, whose compiler treats float arithmetic
+// differently).  Every result is checked against the independent float64
+// reference (tests/reference.js) with the float32 bounds of
+// tests/helpers/bounds.js.  Each case runs four times on the GPU: both
+// kernel variants (createGpu's `passes`: three passes, or the online pass),
+// each with subgroup reductions (where the adapter has them) and with the
 // workgroup-memory fallback.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, browserSkipReason } from './helpers/browser.js';
+import { denoSkipReason, startDeno } from './helpers/deno.js';
+import { BOUND32, ulpError } from './helpers/bounds.js';
 import { startServer } from '../web/serve.js';
 import {
-  refLogSoftmax, refSoftmax, refLogSumExp, ulp32, kind, seededRandom, randomLogits,
+  refLogSoftmax, refSoftmax, refLogSumExp, kind, seededRandom, randomLogits,
 } from './reference.js';
 
 const skip = browserSkipReason() ?? false;
-let server, browser, page;
+const skipDeno = denoSkipReason() ?? false;
+let server, browser, page, deno;
 
 before(async () => {
-  if (skip) return;
-  server = await startServer({ port: 0 });
-  browser = await launchBrowser({ webgpu: true });
-  page = await browser.newPage();
-  page.on('pageerror', (err) => console.error('page error:', err));
-  await page.goto(`${server.url}tests/webgpu/index.html`);
-  await page.waitForFunction(() => window.lsmReady);
-  await page.evaluate(async () => {
-    await window.lsmReady;
-    const { createGpu } = window.lsm.webgpu;
-    const subgroups = await createGpu();
-    const { device } = subgroups;
-    const shared = { device, subgroups: false, maxWorkgroupsPerDimension: 128 };
-    window.gpus = {
-      subgroups,
-      shared: await createGpu(shared),
-      online: await createGpu({ device, passes: 'online' }),
-      onlineShared: await createGpu({ ...shared, passes: 'online' }),
-    };
-  });
+  if (!skip) {
+    server = await startServer({ port: 0 });
+    browser = await launchBrowser({ webgpu: true });
+    page = await browser.newPage();
+    page.on('pageerror', (err) => console.error('page error:', err));
+    await page.goto(`${server.url}tests/webgpu/index.html`);
+    await page.waitForFunction(() => window.lsmReady);
+    await page.evaluate(async () => {
+      await window.lsmReady;
+      window.gpus = await window.lsm.cases.makeContexts(window.lsm.webgpu.createGpu);
+    });
+  }
+  if (!skipDeno) {
+    deno = await startDeno();
+    console.log(`Deno WebGPU adapter: ${deno.adapter}`);
+  }
 });
 
 after(async () => {
+  deno?.close();
   await browser?.close();
   await server?.close();
 });
 
+// The two implementations: Chromium's Dawn on SwiftShader (where the wasm
+// path runs in the same page too), and Deno's wgpu on lavapipe.
+const IMPLS = ['chromium', 'deno'];
+const skipOf = (impl) => (impl === 'chromium' ? skip : skipDeno);
+
 /**
- * Runs cases in the page on both GPU contexts and on wasm.
+ * Runs cases on the named back ends of one implementation; each result is
+ * {value, sign?} or {error}.
  * @param {{fn: string, data: Float32Array, opts?: object}[]} cases
  */
-async function runInPage(cases, backends) {
-  return page.evaluate(async ([cases, backends]) => {
-    const apis = { ...window.gpus, wasm: window.lsm.wasm };
-    const out = [];
-    for (const { fn, data, opts } of cases) {
-      const results = {};
-      for (const name of backends) {
-        const r = await apis[name][fn](data, opts);
-        results[name] = typeof r === 'object' && !ArrayBuffer.isView(r) ? r.value : r;
-      }
-      out.push(results);
-    }
-    return out;
-  }, [cases, backends]);
+async function runOn(impl, cases, backends) {
+  if (impl === 'deno') return deno.call({ cases, backends });
+  return page.evaluate(async ([cases, backends]) => window.lsm.cases.runCases(
+    { ...window.gpus, wasm: window.lsm.wasm }, cases, backends), [cases, backends]);
+}
+
+/** runOn's values; a rejected call fails the test. */
+async function runValues(impl, cases, backends) {
+  const results = await runOn(impl, cases, backends);
+  return results.map((r, k) => Object.fromEntries(backends.map((name) => {
+    if (r[name].error) assert.fail(`${cases[k].label ?? cases[k].fn} ${impl} ${name}: ${r[name].error}`);
+    return [name, r[name].value];
+  })));
 }
 
 const asArray = (v) => (typeof v === 'number' ? [v] : Array.from(v));
@@ -77,16 +84,10 @@ function check(name, fn, got, ref) {
     const [g, r] = [got[i], ref[i]];
     assert.equal(kind(g), kind(r), `${name}[${i}]: got ${g}, reference ${r}`);
     if (kind(r) !== 'finite') continue;
-    let err;
-    if (fn === 'softmax') {
-      // Relative error on normal outputs; the device may flush subnormals.
-      if (Math.abs(r) < 2 ** -126) { assert.ok(Math.abs(g - r) <= 2 ** -126, `${name}[${i}]: ${g} vs ${r}`); continue; }
-      err = Math.abs(g - r) / ulp32(r);
-      assert.ok(err <= 4, `${name}[${i}]: ${g} vs ${r} is ${err.toFixed(2)} ulp (bound 4)`);
-    } else {
-      err = Math.abs(g - r) / ulp32(Math.max(1, Math.abs(r)));
-      assert.ok(err <= 2, `${name}[${i}]: ${g} vs ${r} is ${err.toFixed(2)} ulp of max(1, |ref|) (bound 2)`);
-    }
+    // The device may flush subnormal softmax outputs.
+    if (fn === 'softmax' && Math.abs(r) < 2 ** -126) { assert.ok(Math.abs(g - r) <= 2 ** -126, `${name}[${i}]: ${g} vs ${r}`); continue; }
+    const err = ulpError('f32', fn, g, r);
+    assert.ok(err <= BOUND32[fn], `${name}[${i}]: ${g} vs ${r} is ${err.toFixed(2)} ulp (bound ${BOUND32[fn]})`);
     worst = Math.max(worst, err);
   }
   return worst;
@@ -102,17 +103,27 @@ function reference(fn, data, opts = {}) {
 const GPU = ['subgroups', 'shared', 'online', 'onlineShared'];
 const ALL = [...GPU, 'wasm'];
 
-test('the contexts under test run the variants they say', { skip }, async () => {
-  const r = await page.evaluate(() => Object.fromEntries(
+// Which back ends run each case: the wasm path only in the Chromium page.
+const backendsOf = (impl) => (impl === 'chromium' ? ALL : GPU);
+
+/** Registers one test per implementation, each skipped where that implementation is missing. */
+function bothTest(name, fn) {
+  for (const impl of IMPLS) test(`${name} (${impl})`, { skip: skipOf(impl) }, () => fn(impl));
+}
+
+bothTest('the contexts under test run the variants they say', async (impl) => {
+  const r = impl === 'deno' ? await deno.call({ contexts: true }) : await page.evaluate(() => Object.fromEntries(
     Object.entries(window.gpus).map(([name, gpu]) => [name, [gpu.passes, gpu.subgroups]])));
+  // Subgroups where the adapter offers them (SwiftShader does).
+  const sub = impl === 'chromium' ? true : r.subgroups[1];
   assert.deepEqual(r, {
-    subgroups: ['three', true], shared: ['three', false], online: ['online', true], onlineShared: ['online', false],
+    subgroups: ['three', sub], shared: ['three', false], online: ['online', sub], onlineShared: ['online', false],
   });
 });
 
 /** Runs cases on the back ends and checks each against the reference. */
-async function verify(cases, backends = ALL) {
-  const results = await runInPage(cases, backends);
+async function verify(impl, cases, backends = backendsOf(impl)) {
+  const results = await runValues(impl, cases, backends);
   const worst = {};
   cases.forEach(({ fn, data, opts, label }, k) => {
     const ref = reference(fn, data, opts);
@@ -127,7 +138,7 @@ async function verify(cases, backends = ALL) {
 const f32 = (values) => Float32Array.from(values);
 const FNS = ['logSoftmax', 'softmax', 'logSumExp'];
 
-test('random shapes and axes: last, first, middle, tuples, all, element-wise', { skip }, async () => {
+bothTest('random shapes and axes: last, first, middle, tuples, all, element-wise', async (impl) => {
   const rand = seededRandom(4);
   const layouts = [
     [[7, 33], -1], [[33, 7], 0], [[3, 50, 4], 1], [[4, 3, 50], [0, 2]], [[2, 3, 4, 5], [1, 3]],
@@ -138,10 +149,10 @@ test('random shapes and axes: last, first, middle, tuples, all, element-wise', {
     const data = f32(randomLogits(rand, shape.reduce((a, b) => a * b, 1), { masked: 0.1 }));
     for (const fn of FNS) cases.push({ fn, data, opts: { shape, axis }, label: `${fn} [${shape}] axis ${JSON.stringify(axis)}` });
   }
-  console.log('worst errors (ulp):', await verify(cases));
+  console.log(`worst errors (ulp, ${impl}):`, await verify(impl, cases));
 });
 
-test('row lengths 1, 3, 64, 1000 and 70000, with -inf masks', { skip }, async () => {
+bothTest('row lengths 1, 3, 64, 1000 and 70000, with -inf masks', async (impl) => {
   const rand = seededRandom(5);
   const cases = [];
   for (const [rows, n] of [[50, 1], [40, 3], [30, 64], [8, 1000], [2, 70000]]) {
@@ -150,10 +161,10 @@ test('row lengths 1, 3, 64, 1000 and 70000, with -inf masks', { skip }, async ()
     // The same lengths down a non-last axis.
     if (n <= 1000) cases.push({ fn: 'logSoftmax', data, opts: { shape: [n, rows], axis: 0 }, label: `columns ${n}x${rows}` });
   }
-  console.log('worst errors (ulp):', await verify(cases));
+  console.log(`worst errors (ulp, ${impl}):`, await verify(impl, cases));
 });
 
-test("scipy's special values: inf, -inf, NaN, all -inf, large offsets", { skip }, async () => {
+bothTest("scipy's special values: inf, -inf, NaN, all -inf, large offsets", async (impl) => {
   const I = Infinity;
   const rows = [[1000, 1], [-I, -I], [I, 1], [I, I], [I, -I], [-I, 0], [NaN, 1], [0, -40], [1e30, -1e30]];
   const specials = (rows) => {
@@ -166,14 +177,14 @@ test("scipy's special values: inf, -inf, NaN, all -inf, large offsets", { skip }
   };
   const cases = specials(rows);
   for (const fn of FNS) cases.push({ fn, data: f32([5]), opts: { shape: [] }, label: `${fn} 0-d` });
-  await verify(cases);
+  await verify(impl, cases);
   // x - m near -FLT_MAX: the wasm path gives softmax(f32 [-3e38, 3e37]) =
   // [NaN, 0], not [0, 1] (c/exp.h adds the TwoSum correction after clamping
   // t); reported, and checked here on the GPU only until it is fixed.
-  await verify(specials([[-3e38, 3e37]]), GPU);
+  await verify(impl, specials([[-3e38, 3e37]]), GPU);
 });
 
-test('rows that move the online reference: sorted, wide, ties, special first elements', { skip }, async () => {
+bothTest('rows that move the online reference: sorted, wide, ties, special first elements', async (impl) => {
   // The online pass refers its sums to the slice's first element and moves
   // that reference only when a new max passes it by 32: these rows make it
   // move (once or many times, in one thread or across threads) or start at
@@ -203,10 +214,10 @@ test('rows that move the online reference: sorted, wide, ties, special first ele
       cases.push({ fn, data, opts: { shape: [n / 8, 8], axis: 0 }, label: `${fn} ${name} columns` });
     }
   }
-  console.log('worst errors (ulp):', await verify(cases));
+  console.log(`worst errors (ulp, ${impl}):`, await verify(impl, cases));
 });
 
-test('logSumExp with b: masks, negative weights, broadcasting, fully masked rows', { skip }, async () => {
+bothTest('logSumExp with b: masks, negative weights, broadcasting, fully masked rows', async (impl) => {
   const rand = seededRandom(6);
   const a = f32(randomLogits(rand, 6 * 40));
   const b = f32(Array.from({ length: 240 }, (_, i) => (i % 7 === 0 ? 0 : i % 5 === 0 ? -0.5 : rand() * 2)));
@@ -219,27 +230,145 @@ test('logSumExp with b: masks, negative weights, broadcasting, fully masked rows
     { fn: 'logSumExp', data: f32([0, -40, 5, 1, 2, 3]), opts: { shape: [2, 3], b: f32([1, 1, 0, 0, 0, 0]), bShape: [2, 3], axis: -1 }, label: 'log1p split, all masked' },
     { fn: 'logSumExp', data: f32([Infinity, 1, NaN, 1, 1000, 1000]), opts: { shape: [3, 2], b: f32([1, 1, 0, 1, 1, -1]), axis: 1, returnSign: true }, label: 'b specials' },
   ];
-  const results = await runInPage(cases, ALL);
+  const results = await runOn(impl, cases, backendsOf(impl));
   cases.forEach(({ data, opts, label }, k) => {
     const ref = refLogSumExp(data, opts.shape, opts);
-    for (const backend of ALL) check(`${label} ${backend}`, 'logSumExp', results[k][backend], ref.value);
+    for (const backend of backendsOf(impl)) {
+      check(`${label} ${backend}`, 'logSumExp', results[k][backend].value, ref.value);
+      // The signs too.
+      if (opts.returnSign) assert.deepEqual(Array.from(results[k][backend].sign), Array.from(ref.sign), `${label} ${backend} signs`);
+    }
   });
-  // The signs too.
-  const signs = await page.evaluate(async ([a, b]) => {
-    const r = await window.gpus.shared.logSumExp(a, { shape: [6, 40], axis: 1, b, returnSign: true });
-    return r.sign;
-  }, [a, b]);
-  assert.deepEqual(Array.from(signs), Array.from(refLogSumExp(a, [6, 40], { axis: 1, b, returnSign: true }).sign));
 });
 
-test('more than 65,535 rows, and dispatches split over y', { skip }, async () => {
+bothTest('logSumExp of an empty reduction is -inf with sign -1, after any earlier call', async (impl) => {
+  const cases = [];
+  for (const returnSign of [false, true]) {
+    // A finite result first: the empty one must not echo it.
+    cases.push({ fn: 'logSumExp', data: f32([1, 2, 3]), opts: { returnSign } });
+    cases.push({ fn: 'logSumExp', data: f32([]), opts: { shape: [3, 0], axis: 1, returnSign }, label: '[3, 0] axis 1' });
+    cases.push({ fn: 'logSumExp', data: f32([7]), opts: { returnSign } });
+    cases.push({ fn: 'logSumExp', data: f32([]), opts: { returnSign }, label: 'length 0' });
+  }
+  const results = await runOn(impl, cases, backendsOf(impl));
+  for (const backend of backendsOf(impl)) {
+    const got = results.map((r) => r[backend]);
+    assert.deepEqual(Array.from(got[1].value), [-Infinity, -Infinity, -Infinity], `${backend} [3, 0]`);
+    assert.equal(got[3].value, -Infinity, `${backend} length 0`);
+    assert.deepEqual(Array.from(got[5].value), [-Infinity, -Infinity, -Infinity], `${backend} [3, 0] returnSign`);
+    assert.deepEqual(Array.from(got[5].sign), [-1, -1, -1], `${backend} [3, 0] sign`);
+    assert.equal(got[7].value, -Infinity, `${backend} length 0 returnSign`);
+    assert.equal(got[7].sign, -1, `${backend} length 0 sign`);
+  }
+});
+
+/** np.sign: NaN stays NaN, ±0 gives 0. */
+const npSign = (v) => (v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN);
+
+/**
+ * scipy's weighted logsumexp on one float32 slice, step by step in float32
+ * (Math.fround after every operation, sums in index order): the model of
+ * which special values and signs come out.  Returns [value, sign].
+ */
+function scipyF32(as, bs, returnSign) {
+  const F = Math.fround;
+  const n = as.length;
+  const masked = Array.from(as, (a, i) => (bs[i] === 0 ? -Infinity : a));
+  let aMax = -Infinity;
+  for (const v of masked) aMax = Number.isNaN(v) || Number.isNaN(aMax) ? NaN : Math.max(aMax, v);
+  let m = 0, s = 0;
+  for (let i = 0; i < n; i++) {
+    const atMax = masked[i] === aMax;
+    m = F(m + F(bs[i] * (atMax ? 1 : 0)));
+    s = F(s + F(bs[i] * F(Math.exp(F((atMax ? -Infinity : masked[i]) - aMax)))));
+  }
+  if (s !== 0) s = F(s / m);
+  let sgn = npSign(F(s + 1)) * npSign(m);
+  if (s < -1) s = F(-s - 2);
+  let out = F(F(F(Math.log1p(s)) + F(Math.log(Math.abs(m)))) + aMax);
+  if (!returnSign && sgn < 0) out = NaN;
+  if (!Number.isFinite(out)) {
+    let d = 0;
+    for (let i = 0; i < n; i++) d = F(d + F(bs[i] * F(Math.exp(as[i]))));
+    sgn = npSign(d);
+    out = F(Math.log(returnSign ? Math.abs(d) : d));
+  }
+  return [out, npSign(sgn)];
+}
+
+bothTest("weighted logSumExp: special weights, tiny and huge weights, scipy's float32 fallback", async (impl) => {
+  const I = Infinity;
+  const rows = [
+    [[0, 1], [I, 1]], [[0, 1], [-I, 1]], [[0, 1], [I, -I]], [[0, 1], [NaN, 1]], [[5, 1], [1, I]],
+    [[-I, 0], [NaN, 1]], [[-I, 0], [-I, 1]], [[-I, 0], [I, 1]], [[-200, 0], [I, 1]],
+    // Subnormal weights, alone, summed, and next to normal ones.
+    [[0], [1e-45]], [[0, 0], [1e-45, 1e-45]], [[1, 2], [3e-42, -1e-44]], [[-0.7, 3], [1e-40, 1e-39]], [[0, 1], [1e-45, 1e-30]],
+    // Huge weights on terms whose exp is subnormal or below float32.
+    [[0, -100], [1, 1e38]], [[-100, -95], [1e38, 1e36]], [[0, -120], [1e-3, 3e38]], [[10, -90], [1, -3e38]],
+    // float32 underflow and overflow inside scipy's sums.
+    [[0, 0, -50], [1, -1, 1e-30]], [[0, 0, 0, 0], [3e38, 3e38, 3e38, 3e38]], [[0, 0, -1], [1, -1, 0.5]],
+    [[100, 100], [1, -1]], [[100, 99], [1, -1]], [[100, 100, 0], [1, -1, 1]], [[90, 0], [1, 1]],
+    // Masks, signs, cancellations.
+    [[1, 2], [0, 0]], [[I, 1], [0, 1]], [[I, 1], [0, -1]], [[NaN, 1], [0, 1]], [[1000, 0], [1, 1]], [[1000, 0], [1, -1]],
+    [[0, 0], [1, -1]], [[5, 5], [-2, 1]], [[0, -0.5], [1, -2]], [[0, -1], [1, -2]], [[-I, -I], [1, 1]], [[3, 3], [2, -1]],
+  ];
+  // Random rows from pools of awkward values.
+  const rand = seededRandom(11);
+  const pick = (pool) => pool[Math.floor(rand() * pool.length)];
+  const aPool = [0, 0, -1, 2.5, -30, -50, -100, 100, 1000, -I, I, NaN];
+  const bPool = [0, 1, 1, -1, 0.5, 2, 1e-45, 1e-30, 3e38, -3e38, I, -I, NaN];
+  for (let r = 0; r < 60; r++) {
+    const len = 1 + Math.floor(rand() * 4);
+    rows.push([Array.from({ length: len }, () => pick(aPool)), Array.from({ length: len }, () => pick(bPool))]);
+  }
+  // One slice per row, padded with masked entries (b = 0, a = 0: they add 0).
+  const width = Math.max(...rows.map(([a]) => a.length));
+  const pad = (v, fill) => [...v, ...Array(width - v.length).fill(fill)];
+  const a = f32(rows.flatMap(([as]) => pad(as, 0)));
+  const b = f32(rows.flatMap(([, bs]) => pad(bs, 0)));
+  const shape = [rows.length, width];
+  const cases = [false, true].map((returnSign) => ({ fn: 'logSumExp', data: a, opts: { shape, axis: 1, b, returnSign } }));
+  const results = await runOn(impl, cases, backendsOf(impl).filter((name) => name !== 'wasm'));
+  const worst = {};
+  cases.forEach(({ opts }, k) => {
+    const ref = refLogSumExp(a, shape, { ...opts, returnSign: true });
+    for (const [backend, r] of Object.entries(results[k])) {
+      if (r.error) assert.fail(`${backend}: ${r.error}`);
+      rows.forEach(([as, bs], i) => {
+        const label = `${backend} returnSign ${opts.returnSign} a [${as}] b [${bs}]`;
+        const [value, sign] = scipyF32(Float32Array.from(as), Float32Array.from(bs), opts.returnSign);
+        const got = r.value[i];
+        assert.equal(kind(got), kind(value), `${label}: got ${got}, scipy float32 ${value}`);
+        if (opts.returnSign) assert.ok(Object.is(r.sign[i], sign), `${label}: sign ${r.sign[i]}, scipy float32 ${sign}`);
+        if (kind(value) === 'finite') {
+          const err = ulpError('f32', 'logSumExp', got, ref.value[i]);
+          assert.ok(err <= BOUND32.logSumExp, `${label}: ${got} vs ${ref.value[i]} is ${err.toFixed(2)} ulp (bound ${BOUND32.logSumExp})`);
+          worst[backend] = Math.max(worst[backend] ?? 0, err);
+        }
+      });
+    }
+  });
+  console.log(`weighted logSumExp, worst errors (ulp, ${impl}):`, worst);
+});
+
+bothTest('float64 weights are rejected, with the way to the float64 result', async (impl) => {
+  const a = f32([0, 1, 2]);
+  const cases = [new Float64Array([1, 2, 3]), [1, 2, 3]].map((b) => ({ fn: 'logSumExp', data: a, opts: { b } }));
+  const results = await runOn(impl, cases, ['subgroups']);
+  for (const [k, what] of ['Float64Array\\(3\\)', '\\[1, 2, 3\\]'].entries()) {
+    assert.match(results[k].subgroups.error ?? 'no error',
+      new RegExp(`^TypeError: .*float32.*b must be a Float32Array, a number or a GPUBuffer; got ${what}.*import \\{ logSumExp \\} from 'logsoftmax'`));
+  }
+});
+
+bothTest('more than 65,535 rows, and dispatches split over y', async (impl) => {
   const rand = seededRandom(7);
   const data = f32(randomLogits(rand, 70000 * 3, { masked: 0.1 }));
   // The shared contexts split dispatches of more than 128 workgroups over y.
   const cases = FNS.map((fn) => ({ fn, data, opts: { shape: [70000, 3], axis: -1 }, label: `${fn} 70000 rows` }));
   cases.push({ fn: 'logSoftmax', data, opts: { shape: [3, 70000], axis: 0 }, label: 'logSoftmax 70000 columns' });
   cases.push({ fn: 'logSumExp', data, opts: { shape: [70000, 3], axis: -1, b: f32([1, 0, 2]), bShape: [3] }, label: 'weighted 70000 rows' });
-  await verify(cases);
+  await verify(impl, cases);
 });
 
 test('GPUBuffer in and out: no readback, the same values as the Float32Array path', { skip }, async () => {
