@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { loadBuilds } from './helpers/builds.js';
 import { BOUND32, RTOL64 } from './helpers/bounds.js';
-import { FUNCTIONS, score, encodeCase, decodeCase } from './adversarial/cases.js';
+import { FUNCTIONS, score, encodeCase, decodeCase, isolateSlice } from './adversarial/cases.js';
 import { runSearch } from './adversarial/search.js';
 
 const FIXTURE = new URL('./fixtures/adversarial.json', import.meta.url);
@@ -85,7 +85,8 @@ test(`adversarial search (${SECONDS} s, seed ${SEED}) finds nothing out of bound
 function save(record, t) {
   const seen = new Set(kept.map(fingerprint));
   const added = [];
-  const add = ({ result, case: c }) => {
+  const add = ({ result, case: found }) => {
+    const c = shorter(found, result);
     const entry = encodeCase(c, { fn: result.fn, build: result.build, err: result.err, wasm: wasmId(result.build) });
     const id = fingerprint(entry);
     if (seen.has(id) || added.length >= MAX_NEW_CASES) return;
@@ -102,6 +103,14 @@ function save(record, t) {
   if (added.length === 0) return;
   writeFixture([...kept, ...added]);
   t.diagnostic(`saved ${added.length} new case(s) to tests/fixtures/adversarial.json`);
+}
+
+/** The case cut down to its worst slice, where that keeps the error (so the entry is short). */
+function shorter(c, result) {
+  const cut = isolateSlice(c, result.index);
+  if (cut === c) return c;
+  const again = score(builds, result.fn, cut).find((r) => r.build === result.build);
+  return again.ratio >= result.ratio ? cut : c;
 }
 
 function fingerprint(entry) {

@@ -125,3 +125,20 @@ export function decodeCase(entry) {
   if (entry.b !== undefined) c.b = entry.b;
   return c;
 }
+
+/**
+ * The case with every slice but the one holding element `index` replaced by
+ * [0, -inf, -inf, ...]: slices side by side share only their lanes' code
+ * path, so the kept slice's error usually survives, and the runs of -inf
+ * keep the fixture entry short.  2-D short cases only (a long family's case
+ * is kept as its parameters); others come back as they are.
+ */
+export function isolateSlice(c, index) {
+  if (c.shape.length !== 2 || c.b !== undefined || (c.family && FAMILIES[c.family].long)) return c;
+  const [rows, cols] = c.shape, column = c.axis === 0;
+  const sliceOf = (i) => (column ? i % cols : Math.floor(i / cols));
+  const firstOf = (i) => (column ? Math.floor(i / cols) === 0 : i % cols === 0);
+  const keep = sliceOf(index), data = c.data.slice();
+  for (let i = 0; i < rows * cols; i++) if (sliceOf(i) !== keep) data[i] = firstOf(i) ? 0 : -Infinity;
+  return { ...c, data, family: undefined, params: undefined };
+}

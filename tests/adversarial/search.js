@@ -17,7 +17,6 @@ import { FUNCTIONS, reference, score } from './cases.js';
 const CLIMB_STEPS = 600;
 const STALL_STEPS = 200;
 const LONG_SHARE = 0.2; // of the time, for the long family
-const MAX_FAILURES = 20;
 
 const pick = (rand, list) => list[Math.floor(rand() * list.length)];
 const int = (rand, lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -37,11 +36,17 @@ function evaluate(builds, fn, c, record) {
     const key = `${fn} ${c.dtype} ${r.build}`;
     const old = record.worst.get(key);
     if (!old || r.ratio > old.result.ratio) record.worst.set(key, { result: r, case: snapshot(c) });
-    if (!r.ok && record.failures.length < MAX_FAILURES && !record.failures.some((f) => sameCase(f.case, c))) {
-      record.failures.push({ result: r, case: snapshot(c) });
-    }
+    if (!r.ok) keepFailure(record, r, c);
   }
   return top;
+}
+
+/** Failures: the worst per function/dtype/build, so one hot spot cannot crowd out the others. */
+function keepFailure(record, r, c) {
+  const same = record.failures.find((f) => f.result.fn === r.fn && f.result.build === r.build && f.case.dtype === c.dtype);
+  if (same && same.result.ratio >= r.ratio) return;
+  if (same) Object.assign(same, { result: r, case: snapshot(c) });
+  else record.failures.push({ result: r, case: snapshot(c) });
 }
 
 /** A copy that later mutations cannot touch (long cases keep only their parameters' data). */
@@ -49,11 +54,6 @@ function snapshot(c) {
   return { ...c, data: c.family && FAMILIES[c.family].long ? c.data : c.data.slice() };
 }
 
-function sameCase(a, b) {
-  if (a.data.length !== b.data.length || a.dtype !== b.dtype) return false;
-  for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) return false;
-  return true;
-}
 
 // ------------------------------------------------------------ mutations ---
 
@@ -150,6 +150,7 @@ function searchLong(builds, rand, record, deadline) {
  * Runs the search for `seconds` on `builds` from `seed`.  Long rows are
  * searched first, with their share of the time (at least one case).
  * @returns {{worst: Map<string, {result, case}>, failures: {result, case}[], evaluations: number}}
+ *   failures holds the worst failing case per function/dtype/build.
  */
 export function runSearch(builds, { seconds, seed }) {
   const rand = seededRandom(seed);
