@@ -33,6 +33,16 @@
  * cover |r| a little beyond half a step), n * LN2_HI is exact, and the
  * other steps only gain from a rounding fewer.  The two non-relaxed builds
  * never fuse, so they stay bit-identical. */
+/* exp(r) - 1 for the reduced argument r: r + r^2 q(r).  Without a table,
+ * 1 + em1 is a pure function of the float r, so c/test/exp_bound.c checks
+ * it against exp(r) for every float r the reduction can produce: that is the
+ * exp's error bound for float32 (c/README.md). */
+static inline V v_expm1_reduced(V r) {
+    V q = v_splat(EXP_POLY[EXP_POLY_N - 1]);
+    for (int k = EXP_POLY_N - 2; k >= 0; k--) q = v_madd(q, r, v_splat(EXP_POLY[k]));
+    return v_madd(v_mul(r, r), q, r);
+}
+
 /* exp(t) = 2^n * y: returns y = exp(r) (times 2^(j/N) with a table) and
  * leaves z, which holds n.  With a table, y = hi + hi * c rounded once, and
  * hi and c are left too, for the subnormal scaling of v_exp_lo. */
@@ -42,9 +52,7 @@ static inline V v_exp_reduced(V t, V lo, int with_lo, V *z, V *hi, V *c) {
     V r = v_nmadd(n, v_splat(EXP_LN2_HI), t);
     r = v_nmadd(n, v_splat(EXP_LN2_LO), r);
     if (with_lo) r = v_add(r, lo);
-    V q = v_splat(EXP_POLY[EXP_POLY_N - 1]);
-    for (int k = EXP_POLY_N - 2; k >= 0; k--) q = v_madd(q, r, v_splat(EXP_POLY[k]));
-    V em1 = v_madd(v_mul(r, r), q, r);
+    V em1 = v_expm1_reduced(r);
 #ifdef EXP_TABLE_BITS
     /* 2^(j/N) exp(r) = hi + hi (tail + em1): the tail keeps hi's rounding
      * out of the result, which rounds once, in the last addition. */
@@ -79,7 +87,7 @@ static inline V v_exp_lo(V t, V lo, int with_lo) {
     return v_keep_or(y, keep, 0);
 }
 
-/* Only for EXP_FAST_LO <= t <= 0 (or NaN): there 2^n is a normal number,
+/* Only for EXP_FAST_LO <= t <= 80 (or NaN): there 2^n is a normal number,
  * so one multiply scales, and the result is bit for bit v_exp_lo's (a
  * product with a power of two rounds once either way).  About a third
  * fewer instructions; the kernels fall back to v_exp_lo per block. */
@@ -88,8 +96,6 @@ static inline V v_exp_lo_fast(V t, V lo, int with_lo) {
     V y = v_exp_reduced(t, lo, with_lo, &z, &hi, &c);
     return v_scale_normal(y, z);
 }
-
-static inline V v_exp(V t) { return v_exp_lo(t, t, 0); }
 
 /* t + lo = x - m exactly (Knuth's TwoSum; needs no ordering of |x|, |m|). */
 static inline V v_diff_exact(V x, V m, V *lo) {

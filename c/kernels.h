@@ -26,7 +26,11 @@ enum { OP_LOG_SOFTMAX, OP_SOFTMAX, OP_LOGSUMEXP };
  * out the terms at the max and count them (logsumexp, see lse_finish). */
 enum { SUM_ONLY, SUM_STORE, SUM_SPLIT_MAX };
 
-typedef struct { V sum[NV], count[NV]; } NAME(partial);
+/* A run of blocks' sums (double, W) and counts of terms at the max, per lane. */
+typedef struct { W sum[NV]; V count[NV]; } NAME(partial);
+
+/* A slice's totals per lane: the sum as sum + comp (wide.h), and the count. */
+typedef struct { double sum[LANES], comp[LANES], count[LANES]; } NAME(totals);
 
 static inline void NAME(max_block)(V acc[NV], const T *x) {
     for (int u = 0; u < NV; u++) acc[u] = v_pmax(acc[u], v_load(x + u * VL));
@@ -34,34 +38,33 @@ static inline void NAME(max_block)(V acc[NV], const T *x) {
 
 /* 1 if some lane of the block is below the fast exp's range (a masked or
  * far-out logit): then the whole block takes the general exp. */
-static LSM_INLINE int NAME(block_needs_slow_exp)(const V t[NV]) {
-    int slow = 0;
-    for (int u = 0; u < NV; u++) slow |= v_any_below(t[u], EXP_FAST_LO);
-    return slow;
-}
+static LSM_INLINE int NAME(block_needs_slow_exp)(const V t[NV]) { return v_any_below_n(t, NV, EXP_FAST_LO); }
 
-/* `general` forces the general exp: where m is not the slice's true max
- * (log_softmax replaces a non-finite max by 0), t can be positive.
+/* Each lane's exps are taken at t = x - c, for the lane's shift c (see
+ * sum_shift), and `at_max` = m - c is the t of the elements at the max.
+ * `general` forces the general exp: where m is not the slice's true max
+ * (log_softmax replaces a non-finite max by 0), t can be large.
  * Only the first n lanes are real (n < LANES: a tail block, padded): the
- * others get t = -1, so that padding alone never sends a block to the
+ * others get t = NaN, so that padding alone never sends a block to the
  * general exp, and exps of +0, the exact exp(-inf) that -inf padding used
- * to give; t != 0 leaves them out of the count.  Vectors of padding only
- * skip the exp (a [1, 10] float64 call has three in its tail block). */
+ * to give; NaN equals no at_max, which leaves them out of the count.
+ * Vectors of padding only skip the exp (a [1, 10] float64 call has three
+ * in its tail block). */
 /* Inlined by force: as a call, each block paid for its stack frame and
  * for rebuilding a dozen vector constants (measured: NOTES.md). */
-static LSM_INLINE void NAME(expsum_vectors)(NAME(partial) *p, const V xv[NV], T *e_out, const V m[NV], int mode,
-                                            int general, size_t n) {
+static LSM_INLINE void NAME(expsum_vectors)(NAME(partial) *p, const V xv[NV], T *e_out, const V c[NV],
+                                            const V at_max[NV], int mode, int general, size_t n) {
     V t[NV], lo[NV], e[NV], keep[NV];
-    /* Only softmax outputs exp(x - m) itself, so only it needs x - m exact;
-     * in a sum, the terms with large |x - m| are too small to matter. */
+    /* Softmax outputs each exp(x - m) itself: its rounding error is fed
+     * into the exp.  A sum's shift makes x - c exact wherever it matters. */
     if (mode == SUM_STORE) {
-        for (int u = 0; u < NV; u++) t[u] = v_diff_exact(xv[u], m[u], &lo[u]);
+        for (int u = 0; u < NV; u++) t[u] = v_diff_exact(xv[u], c[u], &lo[u]);
     } else {
-        for (int u = 0; u < NV; u++) t[u] = v_sub(xv[u], m[u]), lo[u] = t[u];
+        for (int u = 0; u < NV; u++) t[u] = v_sub(xv[u], c[u]), lo[u] = t[u];
     }
-    const int with_lo = mode == SUM_STORE;
     if (n < LANES)
-        for (int u = 0; u < NV; u++) keep[u] = v_lanes_before(u * VL, n), t[u] = v_keep_or(t[u], keep[u], -1);
+        for (int u = 0; u < NV; u++) keep[u] = v_lanes_before(u * VL, n), t[u] = v_keep_or(t[u], keep[u], NAN);
+    const int with_lo = mode == SUM_STORE;
     if (general || NAME(block_needs_slow_exp)(t)) {
         for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo(t[u], lo[u], with_lo) : v_splat(0);
     } else {
@@ -71,32 +74,38 @@ static LSM_INLINE void NAME(expsum_vectors)(NAME(partial) *p, const V xv[NV], T 
         for (int u = 0; u < NV; u++) e[u] = v_keep_or(e[u], keep[u], 0);
     if (mode == SUM_SPLIT_MAX) {
         for (int u = 0; u < NV; u++) {
-            p->count[u] = v_add(p->count[u], v_one_if_zero(t[u]));
-            e[u] = v_clear_if_zero(e[u], t[u]);
+            p->count[u] = v_add(p->count[u], v_one_if_eq(t[u], at_max[u]));
+            e[u] = v_clear_if_eq(e[u], t[u], at_max[u]);
         }
     }
     if (mode == SUM_STORE)
         for (int u = 0; u < NV; u++) v_store(e_out + u * VL, e[u]);
-    for (int u = 0; u < NV; u++) p->sum[u] = v_add(p->sum[u], e[u]);
+    for (int u = 0; u < NV; u++) p->sum[u] = w_add(p->sum[u], e[u]);
 }
 
 /* The same for a block that lies contiguously at x. */
-static LSM_INLINE void NAME(expsum_block)(NAME(partial) *p, const T *x, T *e_out, const V m[NV], int mode, int general) {
+static LSM_INLINE void NAME(expsum_block)(NAME(partial) *p, const T *x, T *e_out, const V c[NV], const V at_max[NV],
+                                          int mode, int general) {
     V xv[NV];
     for (int u = 0; u < NV; u++) xv[u] = v_load(x + u * VL);
-    NAME(expsum_vectors)(p, xv, e_out, m, mode, general, LANES);
+    NAME(expsum_vectors)(p, xv, e_out, c, at_max, mode, general, LANES);
 }
 
 static inline void NAME(partial_clear)(NAME(partial) *p) {
-    for (int u = 0; u < NV; u++) p->sum[u] = p->count[u] = v_splat(0);
+    for (int u = 0; u < NV; u++) p->sum[u] = w_zero(), p->count[u] = v_splat(0);
 }
 
-static inline void NAME(partial_flush)(NAME(partial) *p, double sum[LANES], double count[LANES], int mode) {
-    for (int u = 0; u < NV; u++) v_flush(sum + u * VL, p->sum[u]);
+/* Out of line: it runs once every FLUSH blocks, and inlined at each of its
+ * call sites its TwoSums made up a good part of the module. */
+static __attribute__((noinline)) void NAME(partial_flush)(NAME(partial) *p, NAME(totals) *t, int mode) {
+    for (int u = 0; u < NV; u++) w_flush(t->sum + u * VL, t->comp + u * VL, p->sum[u]);
     if (mode == SUM_SPLIT_MAX)
-        for (int u = 0; u < NV; u++) v_flush(count + u * VL, p->count[u]);
+        for (int u = 0; u < NV; u++) v_flush(t->count + u * VL, p->count[u]);
     NAME(partial_clear)(p);
 }
+
+/* Lane k's sum. */
+static inline double NAME(lane_sum)(const NAME(totals) *t, size_t k) { return t->sum[k] + t->comp[k]; }
 
 /* The block at x of which only the first n elements exist; the lanes past
  * them read pad.  Padded with -inf, a lane leaves a max unchanged and adds
@@ -108,9 +117,9 @@ static LSM_INLINE void NAME(load_block)(V xv[NV], const T *x, size_t n, T pad) {
     for (int u = 0; u < NV; u++) xv[u] = n >= (size_t)(u + 1) * VL ? v_load(x + u * VL) : v_load_part(x, u * VL, n, pad);
 }
 
-static inline double NAME(lanes_total)(const double v[LANES]) {
+static inline double NAME(lanes_total)(const NAME(totals) *tot, int count) {
     double t[LANES];
-    for (int i = 0; i < LANES; i++) t[i] = v[i];
+    for (int i = 0; i < LANES; i++) t[i] = count ? tot->count[i] : NAME(lane_sum)(tot, i);
     for (int w = LANES / 2; w > 0; w /= 2)
         for (int i = 0; i < w; i++) t[i] += t[i + w];
     return t[0];
@@ -130,13 +139,14 @@ static double NAME(naive_sum)(const T *x, const lsm_plan *p) {
     return s;
 }
 
-/* logsumexp of one slice from m = max, s = sum of exp(x - m) over the
- * elements below the max, and c = the number of elements at the max.
- * scipy's formula  log1p(s / c) + log(c) + m  keeps the digits that
- * m + log(c + s) loses: logsumexp([0, -40]) = 4.2e-18, not 0. */
-static void NAME(lse_finish)(const T *x, const lsm_plan *p, T m, double s, double c, T *out, T *sign) {
+/* logsumexp of one slice from m = max, s = sum of exp(x - shift) over the
+ * elements below the max, c = the number of elements at the max, and
+ * e_max = exp(m - shift) (1 where shift = m).  scipy's formula
+ * log1p(s / c) + log(c) + m, with s scaled back by e_max, keeps the digits
+ * that m + log(c + s) loses: logsumexp([0, -40]) = 4.2e-18, not 0. */
+static void NAME(lse_finish)(const T *x, const lsm_plan *p, T m, T e_max, double s, double c, T *out, T *sign) {
     /* log(1) is 0 exactly: one libm call fewer for the usual single max. */
-    double r = isfinite(m) ? log1p(s / c) + (c == 1 ? 0 : log(c)) + m : NAN;
+    double r = isfinite(m) ? log1p(s / (c * e_max)) + (c == 1 ? 0 : log(c)) + m : NAN;
     double sg = 1;
     if (!isfinite(r)) {
         double naive = NAME(naive_sum)(x, p);
@@ -155,6 +165,33 @@ static inline int sum_mode(int op) { return op == OP_SOFTMAX ? SUM_STORE : op ==
 /* The shift of passes 2 and 3 from a slice's max: log_softmax replaces a
  * non-finite max by 0, as scipy does (see the top of this file). */
 static inline T NAME(shift_of)(T m, int op) { return op == OP_LOG_SOFTMAX && !isfinite(m) ? 0 : m; }
+
+/* The shift c of pass 2's sums (log_softmax and logsumexp): their exps are
+ * taken at t = x - c, and S = sum exp(x - m) = exp(c - m) sum exp(t).
+ * A rounded x - m would cost each term a relative error of up to |t| 2^-24:
+ * 2^20 terms at t = -12, all rounding the same way, move S by 8 ulp.  So c
+ * is chosen to make t exact for every term that can matter:
+ *   - c = m for m >= 80 or m <= -40: x - m is exact where x lies within a
+ *     factor 2 of m (Sterbenz), so only terms with t < -40 round, and even
+ *     2^32 of them, weighing e^-40 each, move S by less than 2^-60;
+ *   - c = 0 between: t = x itself.  exp(t) <= e^80 cannot overflow, and
+ *     with S >= e^-40 the exps that underflow, or round as subnormals, are
+ *     as negligible.
+ * Softmax keeps c = m: it feeds x - m's rounding error into each exp. */
+static inline T NAME(sum_shift)(T m, int mode) { return mode == SUM_STORE || !(m >= -40 && m < 80) ? m : 0; }
+
+/* exp(m - c), the exp of a term at the max, for each lane of at_max = m - c
+ * (in [-40, 80]: no range check needed), by the kernels' own exp. */
+static __attribute__((noinline)) void NAME(max_exps)(T e_max[LANES], const V at_max[NV]) {
+    for (int u = 0; u < NV; u++) v_store(e_max + u * VL, v_exp_lo_fast(at_max[u], v_splat(0), 0));
+}
+
+/* Each lane's shift c and at_max = m - c, for lanes side by side. */
+static inline void NAME(shifts)(V c[NV], V at_max[NV], const T m[LANES], int mode) {
+    T cs[LANES], ms[LANES];
+    for (int k = 0; k < LANES; k++) cs[k] = NAME(sum_shift)(m[k], mode), ms[k] = m[k] - cs[k];
+    for (int u = 0; u < NV; u++) c[u] = v_load(cs + u * VL), at_max[u] = v_load(ms + u * VL);
+}
 
 /* max(m, x[0..n)).  Whole blocks go through the LANES lanes; what is left
  * (all of a short row) is compared in order, one element at a time, rather
@@ -185,26 +222,26 @@ static T NAME(slice_max)(const T *xs, const lsm_plan *p) {
     return m;
 }
 
-static inline void NAME(run_expsum)(const T *x, T *e_out, size_t n, T m, double sum[LANES], double count[LANES],
-                                    int mode, int general) {
+static inline void NAME(run_expsum)(const T *x, T *e_out, size_t n, T c, T at_max, NAME(totals) *tot, int mode,
+                                    int general) {
     NAME(partial) p;
-    V mv[NV];
+    V cv[NV], mv[NV];
     NAME(partial_clear)(&p);
-    for (int u = 0; u < NV; u++) mv[u] = v_splat(m);
+    for (int u = 0; u < NV; u++) cv[u] = v_splat(c), mv[u] = v_splat(at_max);
     size_t i = 0;
     while (i + LANES <= n) {
         size_t end = i + FLUSH * LANES <= n ? i + FLUSH * LANES : n - (n - i) % LANES;
-        for (; i < end; i += LANES) NAME(expsum_block)(&p, x + i, mode == SUM_STORE ? e_out + i : 0, mv, mode, general);
-        NAME(partial_flush)(&p, sum, count, mode);
+        for (; i < end; i += LANES) NAME(expsum_block)(&p, x + i, mode == SUM_STORE ? e_out + i : 0, cv, mv, mode, general);
+        NAME(partial_flush)(&p, tot, mode);
     }
     if (i < n) {
         T e[LANES];
         V xv[NV];
         NAME(load_block)(xv, x + i, n - i, -INFINITY);
-        NAME(expsum_vectors)(&p, xv, e, mv, mode, general, n - i);
+        NAME(expsum_vectors)(&p, xv, e, cv, mv, mode, general, n - i);
         if (mode == SUM_STORE)
             for (size_t k = 0; i + k < n; k++) e_out[i + k] = e[k];
-        NAME(partial_flush)(&p, sum, count, mode);
+        NAME(partial_flush)(&p, tot, mode);
     }
 }
 
@@ -222,9 +259,11 @@ static inline void NAME(run_write)(const T *x, T *y, size_t n, T m, T log_s, con
 
 /* Pass 3 of the slice at xs, from its shift m, its sum s and (logsumexp)
  * the count c of elements at the max; logsumexp writes one value to *ys. */
-static inline void NAME(slice_finish)(const T *xs, T *ys, T *sign, const lsm_plan *p, T m, double s, double c, int op) {
+static inline void NAME(slice_finish)(const T *xs, T *ys, T *sign, const lsm_plan *p, T m, T e_max, double s, double c,
+                                      int op) {
+    const T shift = NAME(sum_shift)(m, sum_mode(op));
     if (op == OP_LOGSUMEXP) {
-        NAME(lse_finish)(xs, p, m, s, c, ys, sign);
+        NAME(lse_finish)(xs, p, m, e_max, s, c, ys, sign);
         return;
     }
     const lsm_dim *red = p->dims + p->n_outer;
@@ -234,7 +273,7 @@ static inline void NAME(slice_finish)(const T *xs, T *ys, T *sign, const lsm_pla
     T log_s = 0;
     double q[VL];
     if (op == OP_LOG_SOFTMAX)
-        log_s = (T)log(s);
+        log_s = (T)(log(s) + ((double)shift - m)); /* log S, from s = S exp(m - shift) */
     else
         for (int k = 0; k < VL; k++) q[k] = ratio_arg(s);
     cursor_reset(&rc, p->n_red);
@@ -251,9 +290,7 @@ static inline void NAME(slice_finish)(const T *xs, T *ys, T *sign, const lsm_pla
  *
  * at[k] is the offset of lane k's slice; lanes past the w real ones repeat
  * the last real slice, so every lane computes with real numbers (keeping
- * the fast exp) and nothing is written for them.  Each block's exps are
- * flushed into the double sums at once, so every term is added exactly, as
- * when a short row had one lane per element. */
+ * the fast exp) and nothing is written for them. */
 static void NAME(short_rows_group)(const T *x, T *y, T *sign, const lsm_plan *p, const size_t at[LANES], size_t w,
                                    size_t slice, int op) {
     const lsm_dim *red = p->dims + p->n_outer;
@@ -267,27 +304,32 @@ static void NAME(short_rows_group)(const T *x, T *y, T *sign, const lsm_plan *p,
     }
 
     NAME(partial) part;
-    V mv[NV], xv[NV];
-    double sum[LANES] = {0}, count[LANES] = {0};
+    V cv[NV], mv[NV], xv[NV];
+    NAME(totals) tot = {{0}};
     lsm_cursor rc;
     NAME(partial_clear)(&part);
-    for (int u = 0; u < NV; u++) mv[u] = v_load(m + u * VL);
+    NAME(shifts)(cv, mv, m, mode);
     cursor_reset(&rc, p->n_red);
+    size_t blocks = 0;
     do {
         for (size_t i = 0; i < p->run; i++) {
             const size_t pos = rc.offset + i;
             for (int u = 0; u < NV; u++) xv[u] = v_gather(x + pos, at + u * VL);
-            NAME(expsum_vectors)(&part, xv, e, mv, mode, general, LANES);
+            NAME(expsum_vectors)(&part, xv, e, cv, mv, mode, general, LANES);
             /* In place, y[at[k] + pos] is x's: it is read above, and no later block reads it. */
             if (mode == SUM_STORE)
                 for (size_t k = 0; k < w; k++) y[at[k] + pos] = e[k];
-            NAME(partial_flush)(&part, sum, count, mode);
+            if (++blocks % FLUSH == 0) NAME(partial_flush)(&part, &tot, mode);
         }
     } while (cursor_next(&rc, red, p->n_red));
+    NAME(partial_flush)(&part, &tot, mode);
 
+    T e_max[LANES];
+    if (op == OP_LOGSUMEXP) NAME(max_exps)(e_max, mv);
     for (size_t k = 0; k < w; k++) {
         T *ys = op == OP_LOGSUMEXP ? y + slice + k : y + at[k];
-        NAME(slice_finish)(x + at[k], ys, sign ? sign + slice + k : 0, p, m[k], sum[k], count[k], op);
+        NAME(slice_finish)(x + at[k], ys, sign ? sign + slice + k : 0, p, m[k], op == OP_LOGSUMEXP ? e_max[k] : 1,
+                           NAME(lane_sum)(&tot, k), tot.count[k], op);
     }
 }
 
@@ -301,14 +343,22 @@ static void NAME(one_slice)(const T *x, T *y, T *sign, const lsm_plan *p, size_t
     const int general = !isfinite(m);
     m = NAME(shift_of)(m, op);
 
-    double sum[LANES] = {0}, count[LANES] = {0};
+    NAME(totals) tot = {{0}};
     cursor_reset(&rc, p->n_red);
-    do NAME(run_expsum)(xs + rc.offset, op == OP_SOFTMAX ? y + at + rc.offset : 0, p->run, m, sum, count, mode, general);
+    const T shift = NAME(sum_shift)(m, mode);
+    do NAME(run_expsum)(xs + rc.offset, op == OP_SOFTMAX ? y + at + rc.offset : 0, p->run, shift, m - shift, &tot, mode,
+                        general);
     while (cursor_next(&rc, red, p->n_red));
 
-    const double c = op == OP_LOGSUMEXP ? NAME(lanes_total)(count) : 0;
+    const double c = op == OP_LOGSUMEXP ? NAME(lanes_total)(&tot, 1) : 0;
     T *ys = op == OP_LOGSUMEXP ? y + slice : y + at;
-    NAME(slice_finish)(xs, ys, sign ? sign + slice : 0, p, m, NAME(lanes_total)(sum), c, op);
+    T e_max[LANES] = {1};
+    if (op == OP_LOGSUMEXP && shift != m) {
+        V at_max[NV];
+        for (int u = 0; u < NV; u++) at_max[u] = v_splat(m - shift);
+        NAME(max_exps)(e_max, at_max);
+    }
+    NAME(slice_finish)(xs, ys, sign ? sign + slice : 0, p, m, e_max[0], NAME(lanes_total)(&tot, 0), c, op);
 }
 
 /* Side by side, w slices cost `run` blocks; one by one, w blocks per block
@@ -377,25 +427,29 @@ static inline void NAME(strip)(const T *x, T *y, T *sign, const lsm_plan *p, siz
     for (size_t k = w; k < LANES; k++) m[k] = 0;
 
     NAME(partial) part;
-    V mv[NV];
-    double sum[LANES] = {0}, count[LANES] = {0};
+    V cv[NV], at_max[NV], mv[NV];
+    NAME(totals) tot = {{0}};
     NAME(partial_clear)(&part);
+    NAME(shifts)(cv, at_max, m, mode);
     for (int u = 0; u < NV; u++) mv[u] = v_load(m + u * VL);
     do {
         for (size_t i = 0; i < len; i++) {
             const size_t at = rc.offset + i * step;
             NAME(load_block)(xv, x + at, w, 0);
-            NAME(expsum_vectors)(&part, xv, full ? y + at : e, mv, mode, general, LANES);
+            NAME(expsum_vectors)(&part, xv, full ? y + at : e, cv, at_max, mode, general, LANES);
             if (mode == SUM_STORE && !full)
                 for (size_t k = 0; k < w; k++) y[at + k] = e[k];
-            if ((i + 1) % FLUSH == 0) NAME(partial_flush)(&part, sum, count, mode);
+            if ((i + 1) % FLUSH == 0) NAME(partial_flush)(&part, &tot, mode);
         }
-        NAME(partial_flush)(&part, sum, count, mode);
+        NAME(partial_flush)(&part, &tot, mode);
     } while (cursor_next(&rc, red, nc));
 
     if (op == OP_LOGSUMEXP) {
+        T e_max[LANES];
+        NAME(max_exps)(e_max, at_max);
         for (size_t k = 0; k < w; k++)
-            NAME(lse_finish)(x + k, p, m[k], sum[k], count[k], y + slice + k, sign ? sign + slice + k : 0);
+            NAME(lse_finish)(x + k, p, m[k], e_max[k], NAME(lane_sum)(&tot, k), tot.count[k], y + slice + k,
+                             sign ? sign + slice + k : 0);
         return;
     }
     T log_s[LANES];
@@ -403,9 +457,9 @@ static inline void NAME(strip)(const T *x, T *y, T *sign, const lsm_plan *p, siz
     /* Each op only what it uses: 16 libm logs a strip are no small cost to softmax. */
     for (int k = 0; k < LANES; k++) {
         if (op == OP_LOG_SOFTMAX)
-            log_s[k] = (T)log(sum[k]);
+            log_s[k] = (T)(log(NAME(lane_sum)(&tot, k)) + ((double)NAME(sum_shift)(m[k], mode) - m[k]));
         else
-            log_s[k] = 0, q[k] = ratio_arg(sum[k]);
+            log_s[k] = 0, q[k] = ratio_arg(NAME(lane_sum)(&tot, k));
     }
     V lv[NV];
     for (int u = 0; u < NV; u++) lv[u] = v_load(log_s + u * VL);
@@ -511,29 +565,47 @@ static double sign_of(double v) { return v > 0 ? 1 : v < 0 ? -1 : v == 0 ? 0 : N
 /* The working precision of weighted_eval: float arithmetic is double
  * arithmetic rounded to float after each +, -, * and /, exactly (double
  * carries more than 2 * 24 + 2 bits, so the second rounding never differs
- * from a direct one); exp and the logs are libm's float functions. */
+ * from a direct one); exp and the logs are double's, rounded to float (within
+ * an ulp of any float libm's, and they underflow and overflow at the same
+ * points). */
 static inline double w_round(double v, int single) { return single ? (double)(float)v : v; }
-static inline double w_exp(double v, int single) { return single ? (double)expf((float)v) : exp(v); }
-static inline double w_log(double v, int single) { return single ? (double)logf((float)v) : log(v); }
-static inline double w_log1p(double v, int single) { return single ? (double)log1pf((float)v) : log1p(v); }
+static inline double w_exp(double v, int single) { return w_round(exp(v), single); }
+static inline double w_log(double v, int single) { return w_round(log(v), single); }
+static inline double w_log1p(double v, int single) { return w_round(log1p(v), single); }
+
+/* sum += v in the working precision: in float, rounded as scipy's float32
+ * sum rounds; in double, with Neumaier's compensation in *comp, so that a
+ * long slice sums as accurately as a short one (read it as sum + comp). */
+static inline void w_accumulate(double *sum, double *comp, double v, int single) {
+    double t = *sum + v;
+    if (single) {
+        *sum = w_round(t, 1);
+        return;
+    }
+    double err = fabs(*sum) >= fabs(v) ? (*sum - t) + v : (v - t) + *sum;
+    *comp += err == err ? err : 0; /* NaN where t is infinite: t then says it all */
+    *sum = t;
+}
 
 /* scipy's steps (see above) for the slice at a, b whose unmasked maximum is
  * max, in float (single) or double arithmetic; the sign goes to *sign. */
-static double NAME(weighted_eval)(const T *a, const T *b, const lsm_wplan *p, double max, int with_sign, int single,
+static __attribute__((noinline)) double NAME(weighted_eval)(const T *a, const T *b, const lsm_wplan *p, double max, int with_sign, int single,
                                   double *sign) {
     const lsm_wdim *red = p->dims + p->n_outer;
     NAME(wcursor) rc;
     double r = NAN, sg = NAN;
     NAME(wcursor_reset)(&rc, p->n_red);
     if (isfinite(max)) {
-        double m = 0, s = 0;
+        double m = 0, s = 0, mc = 0, sc = 0;
         do {
             const double ai = a[rc.a], bi = b[rc.b];
             const int at_max = bi != 0 && ai == max;
-            m = w_round(m + bi * at_max, single); /* bi * at_max is exact: a product with 0 or 1 */
-            if (bi != 0 && !at_max) s = w_round(s + w_round(bi * w_exp(w_round(ai - max, single), single), single), single);
-            else s = w_round(s + bi * 0.0, single); /* exp(-inf) = 0 for the max and masked entries */
+            w_accumulate(&m, &mc, bi * at_max, single); /* bi * at_max is exact: a product with 0 or 1 */
+            /* exp(-inf) = 0 for the max and masked entries */
+            double e = bi != 0 && !at_max ? w_exp(w_round(ai - max, single), single) : 0;
+            w_accumulate(&s, &sc, w_round(bi * e, single), single);
         } while (NAME(wcursor_next)(&rc, red, p->n_red));
+        m += mc, s += sc;
         s = s == 0 ? s : w_round(s / m, single);
         sg = sign_of(w_round(s + 1, single)) * sign_of(m);
         if (s < -1) s = w_round(-s - 2, single);
@@ -541,9 +613,10 @@ static double NAME(weighted_eval)(const T *a, const T *b, const lsm_wplan *p, do
         if (!with_sign && sg < 0) r = NAN;
     }
     if (!isfinite(r)) {
-        double naive = 0;
-        do naive = w_round(naive + w_round((double)b[rc.b] * w_exp(a[rc.a], single), single), single);
+        double naive = 0, nc = 0;
+        do w_accumulate(&naive, &nc, w_round((double)b[rc.b] * w_exp(a[rc.a], single), single), single);
         while (NAME(wcursor_next)(&rc, red, p->n_red));
+        naive += nc;
         sg = sign_of(naive);
         r = w_log(with_sign ? fabs(naive) : naive, single);
     }

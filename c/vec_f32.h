@@ -8,15 +8,17 @@
 #include <math.h>
 #include <string.h>
 #include "simd.h"
+#include "wide.h"
 
 typedef float T;
 #define NAME(f) f##_f32
 #define LANES 16
-/* Partial sums are kept in float for FLUSH blocks (so at most FLUSH terms per
- * lane, error <= FLUSH/2 ulp), then added into double lanes.  With 16 lanes
- * of double, a 262,144-element row sums with error far below one float ulp;
- * one float accumulator would be ~500x worse (FIELD-NOTES section 3). */
-#define FLUSH 4
+/* Each block's exps are added into double partial sums (W below), exactly
+ * but for the double's own rounding: float partial sums, even of 4 terms a
+ * lane, let crafted rows (near-ties just below the max, all rounding the same
+ * way) push log_softmax past its 2-ulp bound.  The partials go into the
+ * slice's totals (wide.h) every FLUSH blocks. */
+#define FLUSH 16
 
 /* exp(t) = 2^n * exp(r), n = round(t / ln 2), |r| <= ln2/2 (plus rounding).
  * Inputs are clamped to [-104, 89]: below, exp underflows to +0 even as a
@@ -79,14 +81,23 @@ static inline V v_ratio(V e, const double *q) {
  * reaches every result through the sum (exp(NaN) = NaN). */
 static inline V v_pmax(V a, V b) { return wasm_f32x4_pmax(a, b); }
 static inline V v_pmin(V a, V b) { return wasm_f32x4_pmin(a, b); }
-/* 1 where t == 0, else 0; and e with the lanes where t == 0 cleared. */
-static inline V v_one_if_zero(V t) { return wasm_v128_and(wasm_f32x4_eq(t, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(1.0f)); }
-static inline V v_clear_if_zero(V e, V t) { return wasm_v128_andnot(e, wasm_f32x4_eq(t, wasm_f32x4_splat(0.0f))); }
+/* 1 where t == v, else 0; and e with the lanes where t == v cleared. */
+static inline V v_one_if_eq(V t, V v) { return wasm_v128_and(wasm_f32x4_eq(t, v), wasm_f32x4_splat(1.0f)); }
+static inline V v_clear_if_eq(V e, V t, V v) { return wasm_v128_andnot(e, wasm_f32x4_eq(t, v)); }
 /* y * 2^n where n = bits(z) - bits(MAGIC), as 2^(n/2) * 2^(n - n/2). */
 static inline V v_zero_nan(V v) { return wasm_v128_and(v, wasm_f32x4_eq(v, v)); }
 /* y * 2^n for n in the normal range: the low bits of z hold n + 127. */
 static inline V v_scale_normal(V y, V z) { return wasm_f32x4_mul(y, wasm_i32x4_shl(z, 23)); }
-static inline int v_any_below(V t, float lo) { return wasm_v128_any_true(wasm_f32x4_lt(t, wasm_f32x4_splat(lo))); }
+/* Whether some lane of t[0..n) is below lo < 0.  Negative floats order by
+ * their bits the wrong way round, and every positive one has smaller bits
+ * than any negative one, so one unsigned max over the vectors and one
+ * compare answer for all of them (a negative NaN counts as below,
+ * harmlessly; a positive one does not). */
+static inline int v_any_below_n(const V *t, int n, float lo) {
+    V worst = t[0];
+    for (int u = 1; u < n; u++) worst = wasm_u32x4_max(worst, t[u]);
+    return wasm_v128_any_true(wasm_u32x4_gt(worst, wasm_i32x4_splat((int32_t)f32_bits(lo))));
+}
 static inline V v_scale(V y, V z) {
     V n = wasm_i32x4_sub(z, wasm_f32x4_splat(EXP_MAGIC));
     V n1 = wasm_i32x4_shr(n, 1);
@@ -102,6 +113,18 @@ static inline void v_flush(double *acc, V v) {
     V hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3));
     wasm_v128_store(acc, wasm_f64x2_add(wasm_v128_load(acc), lo));
     wasm_v128_store(acc + 2, wasm_f64x2_add(wasm_v128_load(acc + 2), hi));
+}
+/* A double partial sum for the VL lanes of one vector. */
+typedef struct { V lo, hi; } W;
+static inline W w_zero(void) { return (W){wasm_f64x2_splat(0), wasm_f64x2_splat(0)}; }
+static inline W w_add(W w, V e) {
+    w.lo = wasm_f64x2_add(w.lo, wasm_f64x2_promote_low_f32x4(e));
+    w.hi = wasm_f64x2_add(w.hi, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(e, e, 2, 3, 2, 3)));
+    return w;
+}
+static inline void w_flush(double *sum, double *comp, W w) {
+    wide_add2(sum, comp, w.lo);
+    wide_add2(sum + 2, comp + 2, w.hi);
 }
 /* Lane k from x[at[k]] (short rows, kernels.h).  Built in registers: four
  * scalar stores read back as one vector would miss store-to-load forwarding. */
@@ -124,22 +147,35 @@ static inline V v_splat(float x) { return x; }
 static inline V v_add(V a, V b) { return a + b; }
 static inline V v_sub(V a, V b) { return a - b; }
 static inline V v_mul(V a, V b) { return a * b; }
+#ifdef LSM_FUSED /* c/test/exp_bound.c: the relaxed build's madd where the engine fuses it */
+static inline V v_madd(V a, V b, V c) { return fmaf(a, b, c); }
+static inline V v_nmadd(V a, V b, V c) { return fmaf(-a, b, c); }
+#else
 static inline V v_madd(V a, V b, V c) { return a * b + c; }
 static inline V v_nmadd(V a, V b, V c) { return c - a * b; }
+#endif
 static inline V v_ratio(V e, const double *q) { return s_ratio(e, q[0]); }
 static inline V v_pmax(V a, V b) { return a < b ? b : a; }
 static inline V v_pmin(V a, V b) { return b < a ? b : a; }
-static inline V v_one_if_zero(V t) { return t == 0.0f ? 1.0f : 0.0f; }
-static inline V v_clear_if_zero(V e, V t) { return t == 0.0f ? 0.0f : e; }
+static inline V v_one_if_eq(V t, V v) { return t == v ? 1.0f : 0.0f; }
+static inline V v_clear_if_eq(V e, V t, V v) { return t == v ? 0.0f : e; }
 static inline V v_zero_nan(V v) { return v == v ? v : 0.0f; }
 static inline V v_scale_normal(V y, V z) { return y * f32_from_bits(f32_bits(z) << 23); }
-static inline int v_any_below(V t, float lo) { return t < lo; }
+static inline int v_any_below_n(const V *t, int n, float lo) {
+    int below = 0;
+    for (int u = 0; u < n; u++) below |= t[u] < lo;
+    return below;
+}
 static inline V v_scale(V y, V z) {
     int32_t n = (int32_t)(f32_bits(z) - f32_bits(EXP_MAGIC));
     int32_t n1 = n >> 1, n2 = n - n1;
     return y * f32_from_bits((uint32_t)(n1 + 127) << 23) * f32_from_bits((uint32_t)(n2 + 127) << 23);
 }
 static inline void v_flush(double *acc, V v) { acc[0] += v; }
+typedef double W;
+static inline W w_zero(void) { return 0; }
+static inline W w_add(W w, V e) { return w + e; }
+static inline void w_flush(double *sum, double *comp, W w) { wide_add1(sum, comp, w); }
 static inline V v_gather(const float *x, const size_t *at) { return x[at[0]]; }
 static inline V v_load_part(const float *x, size_t at, size_t n, float pad) { return at < n ? x[at] : pad; }
 static inline V v_lanes_before(size_t at, size_t n) { return f32_from_bits(at < n ? ~0u : 0); }

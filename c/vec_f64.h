@@ -4,11 +4,12 @@
 #include <math.h>
 #include <string.h>
 #include "simd.h"
+#include "wide.h"
 
 typedef double T;
 #define NAME(f) f##_f64
 #define LANES 8
-#define FLUSH 16 /* partial sums are already double; flushing only bounds their length */
+#define FLUSH 16 /* blocks per partial sum; partials go into the totals with TwoSum (wide.h) */
 
 #define EXP_LO (-746.0)
 #define EXP_HI 710.0
@@ -57,13 +58,17 @@ static inline V v_nmadd(V a, V b, V c) { return v_sub(c, v_mul(a, b)); }
 static inline V v_ratio(V e, const double *q) { return wasm_f64x2_div(e, wasm_v128_load(q)); }
 static inline V v_pmax(V a, V b) { return wasm_f64x2_pmax(a, b); }
 static inline V v_pmin(V a, V b) { return wasm_f64x2_pmin(a, b); }
-static inline V v_one_if_zero(V t) { return wasm_v128_and(wasm_f64x2_eq(t, wasm_f64x2_splat(0.0)), wasm_f64x2_splat(1.0)); }
-static inline V v_clear_if_zero(V e, V t) { return wasm_v128_andnot(e, wasm_f64x2_eq(t, wasm_f64x2_splat(0.0))); }
+static inline V v_one_if_eq(V t, V v) { return wasm_v128_and(wasm_f64x2_eq(t, v), wasm_f64x2_splat(1.0)); }
+static inline V v_clear_if_eq(V e, V t, V v) { return wasm_v128_andnot(e, wasm_f64x2_eq(t, v)); }
 static inline V v_zero_nan(V v) { return wasm_v128_and(v, wasm_f64x2_eq(v, v)); }
 /* 2^k from z: its low bits 128 (k + 1023) + j, without j, moved into the
  * exponent field. */
 static inline V v_scale_normal(V y, V z) { return wasm_f64x2_mul(y, wasm_i64x2_shl(wasm_u64x2_shr(z, EXP_TABLE_BITS), 52)); }
-static inline int v_any_below(V t, double lo) { return wasm_v128_any_true(wasm_f64x2_lt(t, wasm_f64x2_splat(lo))); }
+static inline int v_any_below_n(const V *t, int n, double lo) {
+    V below = wasm_f64x2_lt(t[0], wasm_f64x2_splat(lo));
+    for (int u = 1; u < n; u++) below = wasm_v128_or(below, wasm_f64x2_lt(t[u], wasm_f64x2_splat(lo)));
+    return wasm_v128_any_true(below);
+}
 static inline V v_scale(V y, V z) {
     V k = wasm_i64x2_shr(wasm_i64x2_sub(z, wasm_f64x2_splat(EXP_MAGIC)), EXP_TABLE_BITS);
     V k1 = wasm_i64x2_shr(k, 1);
@@ -77,9 +82,8 @@ static inline V v_scale(V y, V z) {
  * result.  2^(k+1022) (hi + p) = u + lo exactly (Fast2Sum: |p| << |hi|),
  * with u < 1; 1 + u + lo then rounds at 2^-52, which 2^-1022 turns into the
  * subnormal spacing 2^-1074, and removing the 1 again is exact. */
-static inline V v_scale_sub(V y, V hi, V p, V z) {
+static __attribute__((noinline)) V v_scale_sub_lanes(V y, V hi, V p, V z, V k, V sub_lanes) {
     const V one = wasm_f64x2_splat(1);
-    V k = wasm_i64x2_shr(wasm_i64x2_sub(z, wasm_f64x2_splat(EXP_MAGIC)), EXP_TABLE_BITS);
     V scale = wasm_i64x2_shl(wasm_i64x2_add(k, wasm_i64x2_splat(1022 + 1023)), 52);
     V sh = wasm_f64x2_mul(scale, hi), sp = wasm_f64x2_mul(scale, p);
     V u = wasm_f64x2_add(sh, sp);
@@ -87,7 +91,15 @@ static inline V v_scale_sub(V y, V hi, V p, V z) {
     V h1 = wasm_f64x2_add(one, u);
     lo = wasm_f64x2_add(wasm_f64x2_add(wasm_f64x2_sub(one, h1), u), lo);
     V sub = wasm_f64x2_mul(wasm_f64x2_sub(wasm_f64x2_add(h1, lo), one), wasm_f64x2_splat(0x1p-1022));
-    return wasm_v128_bitselect(sub, v_scale(y, z), wasm_i64x2_lt(k, wasm_i64x2_splat(-1022)));
+    return wasm_v128_bitselect(sub, v_scale(y, z), sub_lanes);
+}
+static inline V v_scale_sub(V y, V hi, V p, V z) {
+    V k = wasm_i64x2_shr(wasm_i64x2_sub(z, wasm_f64x2_splat(EXP_MAGIC)), EXP_TABLE_BITS);
+    V sub_lanes = wasm_i64x2_lt(k, wasm_i64x2_splat(-1022));
+    /* Masked logits come here too (computed at t = 0), and subnormal results
+     * are rare: they alone take the call. */
+    if (!wasm_v128_any_true(sub_lanes)) return v_scale(y, z);
+    return v_scale_sub_lanes(y, hi, p, z, k, sub_lanes);
 }
 /* 2^(j/128) as hi + hi * tail for each lane's j (the low bits of z).  wasm
  * has no gather: each lane loads its {hi, tail} pair, and two shuffles sort
@@ -100,6 +112,11 @@ static inline V v_exp_table(V z, V *tail) {
     return wasm_i64x2_shuffle(a, b, 0, 2);
 }
 static inline void v_flush(double *acc, V v) { wasm_v128_store(acc, wasm_f64x2_add(wasm_v128_load(acc), v)); }
+/* A partial sum is a vector of the element type itself. */
+typedef V W;
+static inline W w_zero(void) { return v_splat(0); }
+static inline W w_add(W w, V e) { return v_add(w, e); }
+static inline void w_flush(double *sum, double *comp, W w) { wide_add2(sum, comp, w); }
 /* Lane k from x[at[k]] (short rows, kernels.h), built in registers. */
 static inline V v_gather(const double *x, const size_t *at) { return wasm_f64x2_make(x[at[0]], x[at[1]]); }
 /* Lane j from x[at + j] where at + j < n, else pad: a block's tail, built
@@ -124,19 +141,21 @@ static inline V v_nmadd(V a, V b, V c) { return c - a * b; }
 static inline V v_ratio(V e, const double *q) { return e / q[0]; }
 static inline V v_pmax(V a, V b) { return a < b ? b : a; }
 static inline V v_pmin(V a, V b) { return b < a ? b : a; }
-static inline V v_one_if_zero(V t) { return t == 0.0 ? 1.0 : 0.0; }
-static inline V v_clear_if_zero(V e, V t) { return t == 0.0 ? 0.0 : e; }
+static inline V v_one_if_eq(V t, V v) { return t == v ? 1.0 : 0.0; }
+static inline V v_clear_if_eq(V e, V t, V v) { return t == v ? 0.0 : e; }
 static inline V v_zero_nan(V v) { return v == v ? v : 0.0; }
 static inline V v_scale_normal(V y, V z) { return y * f64_from_bits(f64_bits(z) >> EXP_TABLE_BITS << 52); }
-static inline int v_any_below(V t, double lo) { return t < lo; }
+static inline int v_any_below_n(const V *t, int n, double lo) {
+    int below = 0;
+    for (int u = 0; u < n; u++) below |= t[u] < lo;
+    return below;
+}
 static inline V v_scale(V y, V z) {
     int64_t k = (int64_t)(f64_bits(z) - f64_bits(EXP_MAGIC)) >> EXP_TABLE_BITS;
     int64_t k1 = k >> 1, k2 = k - k1;
     return y * f64_from_bits((uint64_t)(k1 + 1023) << 52) * f64_from_bits((uint64_t)(k2 + 1023) << 52);
 }
-static inline V v_scale_sub(V y, V hi, V p, V z) {
-    int64_t k = (int64_t)(f64_bits(z) - f64_bits(EXP_MAGIC)) >> EXP_TABLE_BITS;
-    if (k >= -1022) return v_scale(y, z);
+static __attribute__((noinline)) V v_scale_sub_lane(V hi, V p, int64_t k) {
     double scale = f64_from_bits((uint64_t)(k + 1022 + 1023) << 52);
     double sh = scale * hi, sp = scale * p;
     double u = sh + sp, lo = (sh - u) + sp;
@@ -144,12 +163,20 @@ static inline V v_scale_sub(V y, V hi, V p, V z) {
     lo = ((1 - h1) + u) + lo;
     return ((h1 + lo) - 1) * 0x1p-1022;
 }
+static inline V v_scale_sub(V y, V hi, V p, V z) {
+    int64_t k = (int64_t)(f64_bits(z) - f64_bits(EXP_MAGIC)) >> EXP_TABLE_BITS;
+    return k >= -1022 ? v_scale(y, z) : v_scale_sub_lane(hi, p, k);
+}
 static inline V v_exp_table(V z, V *tail) {
     const double *pair = EXP_TABLE + 2 * (f64_bits(z) & ((1u << EXP_TABLE_BITS) - 1));
     *tail = pair[1];
     return pair[0];
 }
 static inline void v_flush(double *acc, V v) { acc[0] += v; }
+typedef V W;
+static inline W w_zero(void) { return 0; }
+static inline W w_add(W w, V e) { return w + e; }
+static inline void w_flush(double *sum, double *comp, W w) { wide_add1(sum, comp, w); }
 static inline V v_gather(const double *x, const size_t *at) { return x[at[0]]; }
 static inline V v_load_part(const double *x, size_t at, size_t n, double pad) { return at < n ? x[at] : pad; }
 static inline V v_lanes_before(size_t at, size_t n) { return f64_from_bits(at < n ? ~0ull : 0); }

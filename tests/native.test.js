@@ -51,3 +51,14 @@ test('fuzz seed corpus and regression cases replay cleanly', { skip }, () => {
   const out = make('replay');
   assert.match(out, /Executed .* in \d+ ms/);
 });
+
+// The float32 exp's error after argument reduction, over every float the
+// reduction can produce, unfused (SIMD128 and scalar builds) and fused
+// (relaxed SIMD with FMA): the figure the error analysis in c/README.md
+// builds its bounds on.
+test('float32 exp: every reduced argument within the analysed error, unfused and fused', { skip, timeout: 300_000 }, () => {
+  const out = make('exp-bound');
+  const lines = out.match(/exp_bound.*worst relative error [\d.]+ u.*/g) ?? [];
+  assert.equal(lines.length, 2, out.slice(-2000));
+  for (const line of lines) console.log(`# ${line}`);
+});

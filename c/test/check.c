@@ -183,7 +183,7 @@ static int ref_weighted(const long double *a, const long double *b, size_t n, in
     return 1;
 }
 
-/* ---- error bounds (derivations in c/test/README.md) ---- */
+/* ---- error bounds (c/README.md has the kernels' own analysis) ---- */
 
 typedef struct { long double eps, tiny, rel_sum, ref_eps, terms; } bounds;
 
