@@ -177,8 +177,14 @@ static inline T NAME(shift_of)(T m, int op) { return op == OP_LOG_SOFTMAX && !is
  *   - c = 0 between: t = x itself.  exp(t) <= e^80 cannot overflow, and
  *     with S >= e^-40 the exps that underflow, or round as subnormals, are
  *     as negligible.
- * Softmax keeps c = m: it feeds x - m's rounding error into each exp. */
-static inline T NAME(sum_shift)(T m, int mode) { return mode == SUM_STORE || !(m >= -40 && m < 80) ? m : 0; }
+ * Softmax keeps c = m: it feeds x - m's rounding error into each exp.  This
+ * is float32's rule (c/README.md); float64 keeps c = m. */
+static inline T NAME(sum_shift)(T m, int mode) {
+    /* float64 keeps c = m: there a rounded x - m costs at most 87 * 2^-53 a
+     * term (far inside rtol 1e-13), while log S' - m would cancel digits. */
+    if (sizeof(T) == sizeof(double)) return m;
+    return mode == SUM_STORE || !(m >= -40 && m < 80) ? m : 0;
+}
 
 /* exp(m - c), the exp of a term at the max, for each lane of at_max = m - c
  * (in [-40, 80]: no range check needed), by the kernels' own exp. */
