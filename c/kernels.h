@@ -358,12 +358,8 @@ static void NAME(one_slice)(const T *x, T *y, T *sign, const lsm_plan *p, size_t
 
     const double c = op == OP_LOGSUMEXP ? NAME(lanes_total)(&tot, 1) : 0;
     T *ys = op == OP_LOGSUMEXP ? y + slice : y + at;
-    T e_max[LANES] = {1};
-    if (op == OP_LOGSUMEXP && shift != m) {
-        V at_max[NV];
-        for (int u = 0; u < NV; u++) at_max[u] = v_splat(m - shift);
-        NAME(max_exps)(e_max, at_max);
-    }
+    T e_max[VL] = {1};
+    if (op == OP_LOGSUMEXP && shift != m) v_store(e_max, v_exp_lo_fast(v_splat(m - shift), v_splat(0), 0));
     NAME(slice_finish)(xs, ys, sign ? sign + slice : 0, p, m, e_max[0], NAME(lanes_total)(&tot, 0), c, op);
 }
 
