@@ -6,7 +6,8 @@
 set -eu
 cd "$(dirname "$0")"
 
-# Debian's emcc (3.1.6) needs Node to find its own acorn (FIELD-NOTES section 1).
+# Debian's emcc (3.1.6) runs its JS tools under the system Node, which finds
+# their acorn dependency only through NODE_PATH.
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 EMCC="${EMCC:-emcc}"
 

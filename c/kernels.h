@@ -3,8 +3,10 @@
  *
  * Every slice takes three passes:
  *   1. m = max(x)                       (pmax; NaN is caught by pass 2)
- *   2. S = sum(exp(x - m))              (softmax stores the exps on the way)
- *   3. log_softmax: y = (x - m) - log S  (this order: FIELD-NOTES section 3)
+ *   2. S = sum(exp(x - m)), as exp(c - m) sum(exp(x - c)) for a shift c that
+ *      makes x - c exact (sum_shift); softmax stores the exps on the way
+ *   3. log_softmax: y = (x - m) - log S  (not x - (m + log S), which loses
+ *                                        the digits of x - m when |m| is large)
  *      softmax:     y = e / S           (rounded once: see ratio_arg)
  *      logsumexp:   one value per slice, see lse_finish.
  * Three passes beat one online pass here: the max pass is cheap and pulls

@@ -23,7 +23,7 @@ export const WG = 256;
 // Bits, constants that must not be const-folded (a const-expression that
 // evaluates to inf or NaN is a shader-creation error), and accurate exp/log:
 // WGSL's builtin exp may be off by 3 + 2|x| ulp and its log by 2^-21
-// absolute, too much for the float32 bounds (FIELD-NOTES section 3).
+// absolute, too much for the float32 bounds (c/README.md).
 const PRELUDE = /* wgsl */ `
 var<private> POS_INF_BITS: u32 = 0x7f800000u;
 var<private> NEG_INF_BITS: u32 = 0xff800000u;
@@ -511,7 +511,7 @@ fn reduceSum(lid: u32, slot: u32, lane: u32, acc0: vec2f, count: u32, sgi: u32, 
 `;
 
 const LOG_SOFTMAX_WRITE = /* wgsl */ `
-  // Pass 3: y = (x - m) - log S (this order: FIELD-NOTES section 3).  scipy
+  // Pass 3: y = (x - m) - log S (not x - (m + log S), which loses x - m's digits for large |m|).  scipy
   // replaces a non-finite max by 0, which leaves NaN where x = +inf or all
   // of x is -inf, and -inf elsewhere in a slice holding +inf.
   let logS = logAcc(sr.acc);

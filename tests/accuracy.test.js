@@ -1,4 +1,4 @@
-// Accuracy sweep (issue 2): float32 results of every wasm build against the
+// Accuracy sweep: float32 results of every wasm build against the
 // float64 reference in tests/reference.js, on random logits (sd 5) with rows
 // that are partly masked by -inf, for row lengths 1 to 262,144.
 //
@@ -56,7 +56,7 @@ function run(api, fn, x, shape, axis) {
   return typeof got === 'number' ? [got] : got;
 }
 
-/** Plain error measures, comparable with FIELD-NOTES section 3: absolute for the logs, relative for softmax. */
+/** Plain error measures, as other libraries report them: absolute for the logs, relative for softmax. */
 const plainError = {
   logSoftmax: (g, r) => Math.abs(g - r),
   softmax: (g, r) => (r >= MIN_NORMAL32 ? Math.abs(g - r) / r : NaN),

@@ -1,4 +1,4 @@
-// Hostile input (issue 6), on every wasm build:
+// Hostile input, on every wasm build:
 //  1. property tests over random shapes up to rank 5 and axis sets, with
 //     inf, -inf, NaN, subnormals, +-3e38 and +-1e308 injected, against the
 //     float64 reference (tests/reference.js);

@@ -1,5 +1,5 @@
 // An independent float64 reference for scipy.special's log_softmax, softmax
-// and logsumexp (scipy >= 1.16 semantics; FIELD-NOTES section 2), written
+// and logsumexp (scipy >= 1.16 semantics), written
 // from the math with plain loops over multi-indices.  It shares no code with
 // js/ or c/, so a bug in the library's planning or kernels cannot hide in it.
 //

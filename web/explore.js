@@ -9,7 +9,7 @@ import { barChart } from './chart.js';
 import { $, cell, showError } from './dom.js';
 
 
-// scipy's edge cases (see FIELD-NOTES section 2), each with the settings that show it off.
+// scipy's edge cases (README, Semantics), each with the settings that show it off.
 const EDGE_CASES = [
   { label: 'large logits [1000, 1]', input: '[1000, 1]', fn: 'logSoftmax' },
   { label: 'fully masked row [-inf, -inf]', input: '[-inf, -inf]', fn: 'logSoftmax' },

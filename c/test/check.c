@@ -8,7 +8,7 @@
  *     wasm does not define NaN payloads either;
  *   - in place (y == x) gives the same bits as out of place;
  *   - each value is within a stated error bound of the reference, and every
- *     NaN and infinity is where scipy's rules put it (FIELD-NOTES section 2):
+ *     NaN and infinity is where scipy's rules put it (scipy's special-value table: README, Semantics):
  *     the reference follows those rules, and a non-finite reference value
  *     must be matched exactly.
  */

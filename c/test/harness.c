@@ -111,7 +111,7 @@ static void random_shapes(int count) {
     }
 }
 
-/* FIELD-NOTES section 2, row by row: scipy's special-value table.  The
+/* scipy's special-value table (README, Semantics), row by row.  The
  * reference encodes these rules; this makes sure each row is exercised in
  * both dtypes, in rows mode and (shape [2, 16], axis 0) in column mode. */
 static void special_table(void) {

@@ -7,7 +7,7 @@
 // rows are left out.
 //
 // This library against the web peers, side by side in one Node process, one
-// thread, identical inputs (issue 3).  Prints tables of G elements/s and
+// thread, identical inputs.  Prints tables of G elements/s and
 // ratios, checks every contender's output against a float64 reference, and
 // (full runs only) writes tests/bench/results.json and tests/bench/chart.svg.
 import os from 'node:os';
@@ -203,7 +203,7 @@ if (inaccurate.length) console.log('\n! = output off the float64 reference by mo
 const targets = {};
 for (const build of RELAXED ? ['relaxed', 'simd'] : ['simd']) {
   targets[build] = targetReport(results, build);
-  console.log(`\nTargets (issue 3), ${build} build:`);
+  console.log(`\nSpeed targets, ${build} build:`);
   for (const t of targets[build]) console.log(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.what}: ${t.detail}`);
 }
 

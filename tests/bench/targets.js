@@ -1,4 +1,4 @@
-// Issue 3's targets, evaluated on one run's results.  Reported, never
+// The speed targets, evaluated on one run's results.  Reported, never
 // asserted: speed is measured, not tested.
 
 const LONG_ROWS = ['[1,1000]', '[64,1000]', '[8,32000]', '[1,262144]'];

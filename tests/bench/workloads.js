@@ -1,4 +1,4 @@
-// The benchmark's workloads (issue 3) and their inputs.
+// The benchmark's workloads and their inputs.
 
 export const WORKLOADS = [
   { label: '[1,10]', shape: [1, 10], axis: -1 },
