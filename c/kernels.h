@@ -313,7 +313,7 @@ static void NAME(short_rows_group)(const T *x, T *y, T *sign, const lsm_plan *p,
 
     NAME(partial) part;
     V cv[NV], mv[NV], xv[NV];
-    NAME(totals) tot = {{0}};
+    NAME(totals) tot = {0};
     lsm_cursor rc;
     NAME(partial_clear)(&part);
     NAME(shifts)(cv, mv, m, mode);
@@ -351,7 +351,7 @@ static void NAME(one_slice)(const T *x, T *y, T *sign, const lsm_plan *p, size_t
     const int general = !isfinite(m);
     m = NAME(shift_of)(m, op);
 
-    NAME(totals) tot = {{0}};
+    NAME(totals) tot = {0};
     cursor_reset(&rc, p->n_red);
     const T shift = NAME(sum_shift)(m, mode);
     do NAME(run_expsum)(xs + rc.offset, op == OP_SOFTMAX ? y + at + rc.offset : 0, p->run, shift, m - shift, &tot, mode,
@@ -432,7 +432,7 @@ static inline void NAME(strip)(const T *x, T *y, T *sign, const lsm_plan *p, siz
 
     NAME(partial) part;
     V cv[NV], at_max[NV], mv[NV];
-    NAME(totals) tot = {{0}};
+    NAME(totals) tot = {0};
     NAME(partial_clear)(&part);
     NAME(shifts)(cv, at_max, m, mode);
     for (int u = 0; u < NV; u++) mv[u] = v_load(m + u * VL);

@@ -33,7 +33,7 @@ void NAME(bench_floor)(const T *x, T *y, uint32_t rows, uint32_t n) {
 double NAME(bench_expsum)(const T *x, uint32_t rows, uint32_t n) {
     double total = 0;
     for (uint32_t r = 0; r < rows; r++, x += n) {
-        NAME(totals) tot = {{0}};
+        NAME(totals) tot = {0};
         NAME(run_expsum)(x, 0, n, 0, 0, &tot, SUM_ONLY, 0);
         total += NAME(lanes_total)(&tot, 0);
     }
