@@ -65,10 +65,4 @@ static inline int cursor_next(lsm_cursor *c, const lsm_dim *d, uint32_t nd) {
     return 0;
 }
 
-static inline size_t dims_count(const lsm_dim *d, uint32_t nd) {
-    size_t n = 1;
-    for (uint32_t k = 0; k < nd; k++) n *= d[k].size;
-    return n;
-}
-
 #endif

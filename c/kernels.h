@@ -110,11 +110,9 @@ static __attribute__((noinline)) void NAME(partial_flush)(NAME(partial) *p, NAME
 static inline double NAME(lane_sum)(const NAME(totals) *t, size_t k) { return t->sum[k] + t->comp[k]; }
 
 /* The block at x of which only the first n elements exist; the lanes past
- * them read pad.  Padded with -inf, a lane leaves a max unchanged and adds
- * exp(-inf) = +0, exactly (expsum_vectors, told n, also keeps them off the
- * general exp), so both builds stay bit-identical.  Tails are built in
- * registers: scalar stores read back as a vector would miss store-to-load
- * forwarding. */
+ * them read pad: -inf for a max, which it leaves unchanged, or 0 for column
+ * mode's pass 2 (see strip).  Tails are built in registers: scalar stores
+ * read back as a vector would miss store-to-load forwarding. */
 static LSM_INLINE void NAME(load_block)(V xv[NV], const T *x, size_t n, T pad) {
     for (int u = 0; u < NV; u++) xv[u] = n >= (size_t)(u + 1) * VL ? v_load(x + u * VL) : v_load_part(x, u * VL, n, pad);
 }

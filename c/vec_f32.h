@@ -33,7 +33,7 @@ typedef float T;
  * mantissa bits, so that shifting them into the exponent field gives 2^n. */
 #define EXP_MAGIC (0x1.8p23f + 127.0f)
 /* Where n >= -126, 2^n is one normal float and one multiply scales
- * (v_exp_fast): t >= -87 gives n >= -126; t <= 0 is any softmax input. */
+ * (v_exp_lo_fast): t >= -87 gives n >= -126, and pass 2's t is at most 80. */
 #define EXP_FAST_LO (-87.0f)
 #define EXP_LN2_HI 0x1.62e4p-1f /* 15 significant bits: n * LN2_HI is exact for |n| < 512 */
 #define EXP_LN2_LO 0x1.7f7d1cp-20f
@@ -84,7 +84,7 @@ static inline V v_pmin(V a, V b) { return wasm_f32x4_pmin(a, b); }
 /* 1 where t == v, else 0; and e with the lanes where t == v cleared. */
 static inline V v_one_if_eq(V t, V v) { return wasm_v128_and(wasm_f32x4_eq(t, v), wasm_f32x4_splat(1.0f)); }
 static inline V v_clear_if_eq(V e, V t, V v) { return wasm_v128_andnot(e, wasm_f32x4_eq(t, v)); }
-/* y * 2^n where n = bits(z) - bits(MAGIC), as 2^(n/2) * 2^(n - n/2). */
+/* v with NaN lanes replaced by +0. */
 static inline V v_zero_nan(V v) { return wasm_v128_and(v, wasm_f32x4_eq(v, v)); }
 /* y * 2^n for n in the normal range: the low bits of z hold n + 127. */
 static inline V v_scale_normal(V y, V z) { return wasm_f32x4_mul(y, wasm_i32x4_shl(z, 23)); }
@@ -98,6 +98,7 @@ static inline int v_any_below_n(const V *t, int n, float lo) {
     for (int u = 1; u < n; u++) worst = wasm_u32x4_max(worst, t[u]);
     return wasm_v128_any_true(wasm_u32x4_gt(worst, wasm_i32x4_splat((int32_t)f32_bits(lo))));
 }
+/* y * 2^n where n = bits(z) - bits(MAGIC), as 2^(n/2) * 2^(n - n/2). */
 static inline V v_scale(V y, V z) {
     V n = wasm_i32x4_sub(z, wasm_f32x4_splat(EXP_MAGIC));
     V n1 = wasm_i32x4_shr(n, 1);
