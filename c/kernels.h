@@ -513,7 +513,7 @@ void NAME(lsm_softmax)(const T *x, T *y, const lsm_plan *p) { NAME(dispatch)(x, 
 /* One value per slice in y; the signs in `sign` unless it is null. */
 void NAME(lsm_logsumexp)(const T *x, T *y, T *sign, const lsm_plan *p) { NAME(dispatch)(x, y, sign, p, OP_LOGSUMEXP); }
 
-/* ---- weighted logsumexp: log(sum(b * exp(a))), scalar, in double ----
+/* ---- weighted logsumexp: log(sum(b * exp(a))), scalar ----
  *
  * Weights broadcast, so a and b each have their own strides, and weighted
  * calls are rare enough that clarity beats SIMD here.  The steps are
@@ -576,23 +576,19 @@ static inline double w_log(double v, int single) { return w_round(log(v), single
 static inline double w_log1p(double v, int single) { return w_round(log1p(v), single); }
 
 /* sum += v in the working precision: in float, rounded as scipy's float32
- * sum rounds; in double, with Neumaier's compensation in *comp, so that a
- * long slice sums as accurately as a short one (read it as sum + comp). */
+ * sum rounds; in double, compensated as the kernels' totals are (wide.h), so
+ * that a long slice sums as accurately as a short one (read it as sum + comp). */
 static inline void w_accumulate(double *sum, double *comp, double v, int single) {
-    double t = *sum + v;
-    if (single) {
-        *sum = w_round(t, 1);
-        return;
-    }
-    double err = fabs(*sum) >= fabs(v) ? (*sum - t) + v : (v - t) + *sum;
-    *comp += err == err ? err : 0; /* NaN where t is infinite: t then says it all */
-    *sum = t;
+    if (single)
+        *sum = w_round(*sum + v, 1);
+    else
+        wide_add1(sum, comp, v);
 }
 
 /* scipy's steps (see above) for the slice at a, b whose unmasked maximum is
  * max, in float (single) or double arithmetic; the sign goes to *sign. */
-static __attribute__((noinline)) double NAME(weighted_eval)(const T *a, const T *b, const lsm_wplan *p, double max, int with_sign, int single,
-                                  double *sign) {
+static __attribute__((noinline)) double NAME(weighted_eval)(const T *a, const T *b, const lsm_wplan *p, double max,
+                                                            int with_sign, int single, double *sign) {
     const lsm_wdim *red = p->dims + p->n_outer;
     NAME(wcursor) rc;
     double r = NAN, sg = NAN;
