@@ -1,5 +1,5 @@
-// Accuracy sweep: float32 results of every wasm build against the
-// float64 reference in tests/reference.js, on random logits (sd 5) with rows
+// Accuracy sweep: float32 results of every wasm build against the float64
+// reference in js/reference/float64.js, on random logits (sd 5) with rows
 // that are partly masked by -inf, for row lengths 1 to 262,144.
 //
 // Bounds: the promised ones, from tests/helpers/bounds.js; softmax rows must
@@ -10,9 +10,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBuilds } from './helpers/builds.js';
 import { ulpError, withinBound } from './helpers/bounds.js';
-import {
-  refLogSoftmax, refSoftmax, refLogSumExp, kind, seededRandom, randomLogits,
-} from './reference.js';
+import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
+import { seededRandom, randomLogits } from '../js/reference/random.js';
+import { kind } from '../js/reference/ulp.js';
 
 const builds = await loadBuilds();
 

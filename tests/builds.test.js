@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBuilds } from './helpers/builds.js';
-import { seededRandom, randomLogits } from './reference.js';
+import { seededRandom, randomLogits } from '../js/reference/random.js';
 
 // Not the relaxed build: whether it fuses is the engine's choice (README).
 const [simd, scalar] = (await loadBuilds(['simd', 'scalar'])).map((b) => b.api);

@@ -2,7 +2,7 @@
 // a fresh project in a temporary directory, and the fixtures in
 // tests/consumer/ run against it — Node ESM, an esbuild bundle in Chromium
 // (page and Web Worker), a no-bundler page, and TypeScript.  Results are
-// compared with tests/reference.js here, so the fixtures only compute.
+// compared with js/reference/float64.js here, so the fixtures only compute.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { startServer } from '../web/serve.js';
 import { launchBrowser, browserSkipReason } from './helpers/browser.js';
-import { refLogSoftmax, refSoftmax, refLogSumExp, seededRandom, randomLogits } from './reference.js';
+import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
+import { seededRandom, randomLogits } from '../js/reference/random.js';
 import { withinBound } from './helpers/bounds.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadBuilds } from './helpers/builds.js';
-import { ulp32, ulp64 } from './reference.js';
+import { ulp32, ulp64 } from '../js/reference/ulp.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/exp.json', import.meta.url), 'utf8'));
 const builds = await loadBuilds();

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBuilds } from './helpers/builds.js';
-import { refSoftmax, refLogSoftmax, ulp32 } from './reference.js';
+import { refSoftmax, refLogSoftmax } from '../js/reference/float64.js';
+import { ulp32 } from '../js/reference/ulp.js';
 
 const builds = await loadBuilds();
 

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadBuilds } from './helpers/builds.js';
 import * as publicApi from '../js/index.js';
-import { ulp32 } from './reference.js';
+import { ulp32 } from '../js/reference/ulp.js';
 
 const load = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')).cases;
 const FIXTURES = { 'semantics.json': load('semantics.json'), 'accuracy.json': load('accuracy.json') };

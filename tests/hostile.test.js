@@ -1,7 +1,7 @@
 // Hostile input, on every wasm build:
 //  1. property tests over random shapes up to rank 5 and axis sets, with
 //     inf, -inf, NaN, subnormals, +-3e38 and +-1e308 injected, against the
-//     float64 reference (tests/reference.js);
+//     float64 reference (js/reference/float64.js);
 //  2. a table of bad calls, each with its exact error type and message, each
 //     followed by a valid call that must still be right, and none of which
 //     may write to `out`.
@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { loadBuilds } from './helpers/builds.js';
-import { refLogSoftmax, refSoftmax, refLogSumExp, ulp32, kind } from './reference.js';
+import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
+import { ulp32, kind } from '../js/reference/ulp.js';
 
 const builds = await loadBuilds();
 

@@ -1,6 +1,6 @@
 // The playground (web/), as a newcomer meets it: `npm start`'s server, headless
 // Chromium, each panel used through the page.  Results are checked against
-// tests/reference.js computed here in Node, never against the page's own
+// js/reference/float64.js computed here in Node, never against the page's own
 // reference.  Screenshots at 1280x800 and phone width go to test-results/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../web/serve.js';
 import { launchBrowser, browserSkipReason } from './helpers/browser.js';
-import { refSoftmax, refLogSumExp, refLogSoftmax, seededRandom, randomLogits, ulp32 } from './reference.js';
+import { refSoftmax, refLogSumExp, refLogSoftmax } from '../js/reference/float64.js';
+import { seededRandom, randomLogits } from '../js/reference/random.js';
+import { ulp32 } from '../js/reference/ulp.js';
 import { init, logSoftmax } from '../js/index.js';
 import { decodeDigits, splitIndices, createModel, trainEpoch, evaluate, CLASSES } from '../web/model.js';
 import { SPLIT } from '../web/digits.js';

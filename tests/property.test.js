@@ -1,5 +1,5 @@
 // Property tests: random shapes, axes, dtypes and special values, every wasm
-// build, against the independent float64 reference in tests/reference.js.
+// build, against the independent float64 reference in js/reference/float64.js.
 // fast-check runs with a fixed seed, so every run checks the same cases; a
 // failure prints the case (its `seed` field regenerates the data).
 import { test } from 'node:test';
@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { loadBuilds } from './helpers/builds.js';
-import {
-  refLogSoftmax, refSoftmax, refLogSumExp, ulp32, kind, seededRandom, randomLogits,
-} from './reference.js';
+import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
+import { seededRandom, randomLogits } from '../js/reference/random.js';
+import { ulp32, kind } from '../js/reference/ulp.js';
 
 const SEED = 20240611;
 const RUNS = 1000;

@@ -9,7 +9,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { loadKernels } from '../js/wasm.js';
 import { bindApi } from '../js/api.js';
-import { refLogSoftmax, refSoftmax, refLogSumExp, seededRandom, randomLogits, kind } from './reference.js';
+import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
+import { seededRandom, randomLogits } from '../js/reference/random.js';
+import { kind } from '../js/reference/ulp.js';
 import { withinBound } from './helpers/bounds.js';
 
 const CALLS = Number(process.env.SOAK_CALLS ?? 20000);

@@ -2,7 +2,7 @@
 // SwiftShader, which has `subgroups`; the wasm path runs in the same page)
 // and Deno (wgpu on Mesa's lavapipe, whose compiler treats float arithmetic
 // differently).  Every result is checked against the independent float64
-// reference (tests/reference.js) with the float32 bounds of
+// reference (js/reference/float64.js) with the float32 bounds of
 // tests/helpers/bounds.js.  Each case runs four times on the GPU: both
 // kernel variants (createGpu's `passes`: three passes, or the online pass),
 // each with subgroup reductions (where the adapter has them) and with the
@@ -15,9 +15,9 @@ import { launchBrowser, browserSkipReason } from './helpers/browser.js';
 import { denoSkipReason, startDeno } from './helpers/deno.js';
 import { BOUND32, ulpError } from './helpers/bounds.js';
 import { startServer } from '../web/serve.js';
-import {
-  refLogSoftmax, refSoftmax, refLogSumExp, kind, seededRandom, randomLogits,
-} from './reference.js';
+import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
+import { seededRandom, randomLogits } from '../js/reference/random.js';
+import { kind } from '../js/reference/ulp.js';
 
 const skip = browserSkipReason() ?? false;
 const skipDeno = denoSkipReason() ?? false;

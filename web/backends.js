@@ -4,7 +4,7 @@
 import { loadKernels } from '../js/wasm.js';
 import { bindApi } from '../js/api.js';
 import { readArray } from '../js/plan.js';
-import { refLogSoftmax, refSoftmax, refLogSumExp } from '../tests/reference.js';
+import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
 
 /** The float64 reference (tests/reference.js) with the library's calling convention. */
 export const referenceApi = {

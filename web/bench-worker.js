@@ -2,7 +2,7 @@
 // repeating the call until the time budget is spent.  Posts one message per
 // measurement so the page can draw progress as it goes.
 import { loadBackends } from './backends.js';
-import { seededRandom, randomLogits } from '../tests/reference.js';
+import { seededRandom, randomLogits } from '../js/reference/random.js';
 
 let backendsPromise = null;
 

@@ -3,7 +3,8 @@
 // Every error the library throws is shown inline, message and all.
 import { readArray, normalizeAxes } from '../js/plan.js';
 import { referenceApi, referenceLogSumExp } from './backends.js';
-import { refSoftmax, seededRandom, randomLogits } from '../tests/reference.js';
+import { refSoftmax } from '../js/reference/float64.js';
+import { seededRandom, randomLogits } from '../js/reference/random.js';
 import { parseValues, parseAxis, parseShape, formatNumber, formatNested } from './parse.js';
 import { barChart } from './chart.js';
 import { $, cell, showError } from './dom.js';

@@ -3,7 +3,7 @@
 // with respect to the logits is softmax - one-hot.  Pure functions over
 // typed arrays, so the training worker and the Node tests share them.
 import { logSoftmax, softmax } from '../js/index.js';
-import { seededRandom } from '../tests/reference.js';
+import { seededRandom } from '../js/reference/random.js';
 
 export const PIXELS = 64;
 export const CLASSES = 10;

@@ -1,7 +1,7 @@
 // Trains the digits classifier off the main thread (see model.js) and posts
 // the losses after every epoch, then the weights.
 import { init } from '../js/index.js';
-import { seededRandom } from '../tests/reference.js';
+import { seededRandom } from '../js/reference/random.js';
 import { decodeDigits, splitIndices, createModel, trainEpoch, evaluate } from './model.js';
 import { DIGITS_URL, SPLIT } from './digits.js';
 

@@ -2,9 +2,10 @@
 // kept cases are written to and read from tests/fixtures/adversarial.json.
 //
 // A case is { dtype: 'f32'|'f64', shape, axis, data, b? }.  It is judged
-// only against the independent float64 reference (tests/reference.js) with
+// only against the independent float64 reference (js/reference/float64.js) with
 // the promised bounds (tests/helpers/bounds.js), never against the library.
-import { refLogSoftmax, refSoftmax, refLogSumExp, kind } from '../reference.js';
+import { refLogSoftmax, refSoftmax, refLogSumExp } from '../../js/reference/float64.js';
+import { kind } from '../../js/reference/ulp.js';
 import { BOUND32, RTOL64, ulpError, withinBound } from '../helpers/bounds.js';
 import { FAMILIES } from './families.js';
 

@@ -21,7 +21,7 @@
 // ([n, 16] over axis 0: each lane one slice, neighbouring slices side by
 // side) and 'short' ([16, n] over the last axis with n < 32: 16 rows side by
 // side, one per lane).
-import { seededRandom, randomLogits } from '../reference.js';
+import { seededRandom, randomLogits } from '../../js/reference/random.js';
 import { worstNear } from './model.js';
 import { stepUlps } from './float.js';
 

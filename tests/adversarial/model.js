@@ -5,7 +5,7 @@
 // relaxed build's multiply-adds (one rounding, up to a rare double rounding
 // here), the default the two other builds' (two roundings).
 import { stepUlps } from './float.js';
-import { ulp32 } from '../reference.js';
+import { ulp32 } from '../../js/reference/ulp.js';
 
 const f = Math.fround;
 /** 0x1.<hex>p<e> as a number. */

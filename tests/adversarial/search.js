@@ -9,7 +9,7 @@
 // tied rows are full of); a climb ends after its step budget or a run of
 // steps without a strict gain.  Long cases cost ~10^4 short ones, so they
 // get their own slice of the time and parameter moves only.
-import { seededRandom } from '../reference.js';
+import { seededRandom } from '../../js/reference/random.js';
 import { FAMILIES } from './families.js';
 import { stepUlps } from './float.js';
 import { FUNCTIONS, reference, score } from './cases.js';

@@ -5,7 +5,9 @@
 // worker_thread (tests/concurrency.test.js) and as a browser module Web
 // Worker (tests/concurrency/index.html).
 import { init, logSoftmax, softmax, logSumExp } from '../../js/index.js';
-import { refLogSoftmax, refSoftmax, refLogSumExp, seededRandom, randomLogits, ulp32, kind } from '../reference.js';
+import { refLogSoftmax, refSoftmax, refLogSumExp } from '../../js/reference/float64.js';
+import { seededRandom, randomLogits } from '../../js/reference/random.js';
+import { ulp32, kind } from '../../js/reference/ulp.js';
 
 const asList = (r) => (typeof r === 'number' ? [r] : r);
 const SHAPES = [[[1000], -1], [[37, 41], 0], [[8, 9, 10], [0, 2]], [[3, 300], 1], [[64, 64], null]];

@@ -6,7 +6,7 @@
 //   softmax                |err| / ulp(ref), for normal outputs only
 // float64 results are held to a relative tolerance instead (of |ref| for
 // softmax, of max(1, |ref|) for the logs).
-import { ulp32, ulp64 } from '../reference.js';
+import { ulp32, ulp64 } from '../../js/reference/ulp.js';
 
 /** float32 bounds, in ulps of the measure above. */
 export const BOUND32 = Object.freeze({ logSoftmax: 2, softmax: 4, logSumExp: 2 });

@@ -1,17 +1,21 @@
-// An independent float64 reference for scipy.special's log_softmax, softmax
-// and logsumexp (scipy >= 1.16 semantics), written
-// from the math with plain loops over multi-indices.  It shares no code with
-// js/ or c/, so a bug in the library's planning or kernels cannot hide in it.
+// The independent float64 reference for scipy.special's log_softmax, softmax
+// and logsumexp (scipy >= 1.16 semantics) that the tests judge the library
+// against and the playground offers as a backend.  It is not part of the
+// published package (package.json "files" takes only the top level of js/).
+// Written from the math with plain loops over multi-indices, it shares no
+// code with the rest of js/ or with c/, so a bug in the library's planning or
+// kernels cannot hide in it.  Beside it: shapes.js (the shape helpers it and
+// the tests use), random.js (seeded logits) and ulp.js (float spacing and
+// special-value classes, for measuring results against it).
 //
 // Accuracy: every value is computed in float64 with compensated (Neumaier)
 // sums, x - max kept exactly as a double-double, and the max terms of a
 // log-sum split out through log1p.  Against float32 results its own error is
 // negligible (~1e-16 relative); against float64 results it is a few float64
 // ulps, so float64 comparisons need a tolerance of ~1e-14 relative or more.
+import { size, axesOf } from './shapes.js';
 
 // ---------------------------------------------------------------- shapes ---
-
-const size = (shape) => shape.reduce((n, d) => n * d, 1);
 
 /** C-order strides (in elements) of `shape`. */
 function cStrides(shape) {
@@ -41,17 +45,6 @@ function offsetsOver(shape, strides, dims) {
     }
   }
   return out;
-}
-
-/** null/undefined → all axes; int or int[] → sorted, non-negative, checked. */
-function axesOf(axis, ndim) {
-  if (axis === null || axis === undefined) return [...Array(ndim).keys()];
-  const list = (Array.isArray(axis) ? axis : [axis]).map((a) => {
-    if (!Number.isInteger(a) || a < -ndim || a >= ndim) throw new RangeError(`reference: bad axis ${a} for ndim ${ndim}`);
-    return a < 0 ? a + ndim : a;
-  });
-  if (new Set(list).size !== list.length) throw new RangeError(`reference: repeated axis in ${axis}`);
-  return list.sort((p, q) => p - q);
 }
 
 /**
@@ -326,70 +319,4 @@ export function refLogSumExp(data, shape, { axis = null, keepdims = false, b, bS
     [value[o], sgn[o]] = lseSlice(as, bs, returnSign, float32);
   }
   return { value, sign: sgn, shape: outShape };
-}
-
-// --------------------------------------------------------------- helpers ---
-
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-
-/** Binary exponent of a finite non-zero double (floor(log2|v|)), exactly. */
-function exponentOf(v) {
-  f64[0] = v;
-  const biased = (u32[1] >>> 20) & 0x7ff;
-  if (biased === 0) return Math.floor(Math.log2(Math.abs(v))); // double subnormal: log2 is exact enough
-  return biased - 1023;
-}
-
-/** Spacing of float32 numbers at |v| (2^-149 at 0 and among subnormals). */
-export function ulp32(v) {
-  const a = Math.abs(v);
-  if (!Number.isFinite(a)) return a;
-  if (a < 2 ** -126) return 2 ** -149;
-  return 2 ** (Math.min(exponentOf(a), 127) - 23);
-}
-
-/** Spacing of float64 numbers at |v| (2^-1074 at 0 and among subnormals). */
-export function ulp64(v) {
-  const a = Math.abs(v);
-  if (!Number.isFinite(a)) return a;
-  if (a < 2 ** -1022) return 2 ** -1074;
-  return 2 ** (exponentOf(a) - 52);
-}
-
-/** 'nan' | 'inf' | '-inf' | 'finite': for comparing special-value patterns. */
-export function kind(v) {
-  if (Number.isNaN(v)) return 'nan';
-  if (v === Infinity) return 'inf';
-  if (v === -Infinity) return '-inf';
-  return 'finite';
-}
-
-/** A seeded PRNG (mulberry32): returns () => uniform in [0, 1). */
-export function seededRandom(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A standard normal deviate from a uniform source (Box–Muller). */
-export function normal(rand) {
-  const u = 1 - rand(); // (0, 1]: log(u) is finite
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
-/**
- * `n` random logits, normal with standard deviation `sd` around `mean`; a
- * fraction `masked` of them (at random positions) is -inf.
- * @returns {Float64Array}
- */
-export function randomLogits(rand, n, { sd = 5, mean = 0, masked = 0 } = {}) {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = rand() < masked ? -Infinity : mean + sd * normal(rand);
-  return out;
 }
