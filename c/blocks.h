@@ -65,4 +65,22 @@ static inline int cursor_next(lsm_cursor *c, const lsm_dim *d, uint32_t nd) {
     return 0;
 }
 
+/* The same over a weighted plan's dims, which move two operands: a's offset
+ * is the cursor's, b's is *offset_b (0 at the cursor's reset).  b's offset
+ * is the caller's variable rather than a field of the cursor, so that the
+ * walks of one operand stay as lean as they are: a field that they never
+ * read would still be stored at every reset, and would move their stack
+ * frames. */
+static inline int cursor_next_ab(lsm_cursor *c, size_t *offset_b, const lsm_wdim *d, uint32_t nd) {
+    for (uint32_t k = nd; k-- > 0;) {
+        c->offset += d[k].stride_a;
+        *offset_b += d[k].stride_b;
+        if (++c->index[k] < d[k].size) return 1;
+        c->offset -= (size_t)d[k].stride_a * d[k].size;
+        *offset_b -= (size_t)d[k].stride_b * d[k].size;
+        c->index[k] = 0;
+    }
+    return 0;
+}
+
 #endif

@@ -11,6 +11,9 @@
 #include "wide.h"
 
 typedef float T;
+/* The float32 symbol of an export, f_f32.  Only exports need a suffix: all
+ * else is static, and each element type is compiled in a translation unit
+ * of its own (f32.c, f64.c). */
 #define NAME(f) f##_f32
 #define LANES 16
 /* Each block's exps are added into double partial sums (W below), exactly
@@ -26,7 +29,6 @@ typedef float T;
  * where 2^n splits into two normal powers of two (see exp.h). */
 #define EXP_LO (-104.0f)
 #define EXP_HI 89.0f
-#define EXP_T expf /* libm exp in the element type */
 #define EXP_LO_MAX 0x1p-16f /* > ulp(104)/2: bound on the TwoSum correction (exp.h) */
 #define EXP_LOG2E 0x1.715476p+0f
 /* t*log2e + MAGIC rounds to an integer n and holds n + 127 in the low
@@ -127,7 +129,7 @@ static inline void w_flush(double *sum, double *comp, W w) {
     wide_add2(sum, comp, w.lo);
     wide_add2(sum + 2, comp + 2, w.hi);
 }
-/* Lane k from x[at[k]] (short rows, kernels.h).  Built in registers: four
+/* Lane k from x[at[k]] (short rows, rows.h).  Built in registers: four
  * scalar stores read back as one vector would miss store-to-load forwarding. */
 static inline V v_gather(const float *x, const size_t *at) { return wasm_f32x4_make(x[at[0]], x[at[1]], x[at[2]], x[at[3]]); }
 /* Lane j from x[at + j] where at + j < n, else pad: a block's tail, built

@@ -7,13 +7,13 @@
 #include "wide.h"
 
 typedef double T;
+/* The float64 symbol of an export, f_f64: see vec_f32.h. */
 #define NAME(f) f##_f64
 #define LANES 8
 #define FLUSH 16 /* blocks per partial sum; partials go into the totals with TwoSum (wide.h) */
 
 #define EXP_LO (-746.0)
 #define EXP_HI 710.0
-#define EXP_T exp /* libm exp in the element type */
 #define EXP_LO_MAX 0x1p-40 /* > ulp(746)/2: bound on the TwoSum correction (exp.h) */
 /* exp(t) = 2^k * 2^(j/128) * exp(r): n = round(t * 128/ln2) = 128 k + j,
  * r = t - n ln2/128, |r| <= ln2/256.  On so short an interval a degree-5
@@ -117,7 +117,7 @@ typedef V W;
 static inline W w_zero(void) { return v_splat(0); }
 static inline W w_add(W w, V e) { return v_add(w, e); }
 static inline void w_flush(double *sum, double *comp, W w) { wide_add2(sum, comp, w); }
-/* Lane k from x[at[k]] (short rows, kernels.h), built in registers. */
+/* Lane k from x[at[k]] (short rows, rows.h), built in registers. */
 static inline V v_gather(const double *x, const size_t *at) { return wasm_f64x2_make(x[at[0]], x[at[1]]); }
 /* Lane j from x[at + j] where at + j < n, else pad: a block's tail, built
  * in registers (no read past n, no stores read back as a vector). */

@@ -17,7 +17,7 @@ void NAME(bench_floor)(const T *x, T *y, uint32_t rows, uint32_t n) {
         V acc[NV];
         for (int u = 0; u < NV; u++) acc[u] = v_splat(-INFINITY);
         size_t i = 0;
-        for (; i + LANES <= n; i += LANES) NAME(max_block)(acc, x + i);
+        for (; i + LANES <= n; i += LANES) max_block(acc, x + i);
         for (int u = 1; u < NV; u++) acc[0] = v_pmax(acc[0], acc[u]);
         T lanes[VL], m = -INFINITY;
         v_store(lanes, acc[0]);
@@ -33,9 +33,9 @@ void NAME(bench_floor)(const T *x, T *y, uint32_t rows, uint32_t n) {
 double NAME(bench_expsum)(const T *x, uint32_t rows, uint32_t n) {
     double total = 0;
     for (uint32_t r = 0; r < rows; r++, x += n) {
-        NAME(totals) tot = {0};
-        NAME(run_expsum)(x, 0, n, 0, 0, &tot, SUM_ONLY, 0);
-        total += NAME(lanes_total)(&tot, 0);
+        totals tot = {0};
+        run_expsum(x, 0, n, 0, 0, &tot, SUM_ONLY, 0);
+        total += lanes_total(&tot, 0);
     }
     return total;
 }

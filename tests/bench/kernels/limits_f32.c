@@ -27,7 +27,7 @@ double bench_expsum_lean_f32(const float *x, uint32_t rows, uint32_t n) {
         V acc[NV], xv[NV];
         for (int u = 0; u < NV; u++) acc[u] = v_splat(0);
         for (size_t i = 0; i < n; i += LANES) { /* m = 0, as bench_expsum; a tail padded with -inf */
-            NAME(load_block)(xv, x + i, n - i, -INFINITY);
+            load_block(xv, x + i, n - i, -INFINITY);
             for (int u = 0; u < NV; u++) acc[u] = v_add(acc[u], lean_exp(xv[u]));
         }
         T lanes[LANES];
