@@ -1,6 +1,6 @@
 /* log_softmax, softmax and logsumexp over any set of axes, and weighted
  * logsumexp, for the element type whose vocabulary (vec_f32.h or vec_f64.h)
- * was included before this.
+ * was included before this: the exported kernels (exports.h).
  *
  * Every slice takes three passes:
  *   1. m = max(x)                       (pmax; NaN is caught by pass 2)
@@ -23,6 +23,7 @@
  *   columns.h   column mode: neighbouring slices side by side, one per lane
  *   weighted.h  weighted logsumexp (scalar, scipy's steps)
  * A plan's layout (blocks.h) chooses rows or column mode. */
+#include "exports.h"
 #include "rows.h"
 #include "columns.h"
 #include "weighted.h"
@@ -33,6 +34,9 @@ static inline void dispatch(const T *x, T *y, T *sign, const lsm_plan *p, int op
     else
         columns(x, y, sign, p, op);
 }
+
+/* Declared from the list, so that each definition below must match it. */
+LSM_KERNELS(LSM_DECLARE_KERNEL)
 
 void NAME(lsm_log_softmax)(const T *x, T *y, const lsm_plan *p) { dispatch(x, y, 0, p, OP_LOG_SOFTMAX); }
 void NAME(lsm_softmax)(const T *x, T *y, const lsm_plan *p) { dispatch(x, y, 0, p, OP_SOFTMAX); }

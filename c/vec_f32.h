@@ -9,12 +9,13 @@
 #include <string.h>
 #include "simd.h"
 #include "wide.h"
+#include "exports.h"
 
 typedef float T;
-/* The float32 symbol of an export, f_f32.  Only exports need a suffix: all
- * else is static, and each element type is compiled in a translation unit
- * of its own (f32.c, f64.c). */
-#define NAME(f) f##_f32
+/* The float32 symbol of an export (exports.h), f_f32.  Only exports need
+ * a suffix: all else is static, and each element type is compiled in a
+ * translation unit of its own (f32.c, f64.c). */
+#define NAME(f) LSM_SYMBOL(f##_f32)
 #define LANES 16
 /* Each block's exps are added into double partial sums (W below), exactly
  * but for the double's own rounding: float partial sums, even of 4 terms a

@@ -5,10 +5,11 @@
 #include <string.h>
 #include "simd.h"
 #include "wide.h"
+#include "exports.h"
 
 typedef double T;
-/* The float64 symbol of an export, f_f64: see vec_f32.h. */
-#define NAME(f) f##_f64
+/* The float64 symbol of an export (exports.h), f_f64: see vec_f32.h. */
+#define NAME(f) LSM_SYMBOL(f##_f64)
 #define LANES 8
 #define FLUSH 16 /* blocks per partial sum; partials go into the totals with TwoSum (wide.h) */
 

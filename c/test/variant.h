@@ -1,18 +1,14 @@
 /* Force-included (-include) when c/f32.c and c/f64.c are compiled for the
  * native tests: each build variant gets its own symbol names, so the SIMD
  * (-DLSM_SIMDE) and scalar objects link into one binary and can be compared
- * call by call.  Pasting happens before rescanning, so NAME(lsm_softmax) in
- * kernels.h expands to lsm_softmax_f32 and then to the renamed symbol. */
+ * call by call.  Every export's symbol goes through LSM_SYMBOL (exports.h,
+ * by way of NAME), so prefixing here renames them all: NAME(lsm_softmax)
+ * becomes simd_lsm_softmax_f32 or scalar_lsm_softmax_f32.  The pasting goes
+ * through a second macro so that the name is expanded first. */
 #ifdef LSM_SIMDE
-#define LSM_VARIANT(f) simd_##f
+#define LSM_SYMBOL(name) LSM_PASTE(simd_, name)
 #else
-#define LSM_VARIANT(f) scalar_##f
+#define LSM_SYMBOL(name) LSM_PASTE(scalar_, name)
 #endif
-#define lsm_log_softmax_f32 LSM_VARIANT(lsm_log_softmax_f32)
-#define lsm_softmax_f32 LSM_VARIANT(lsm_softmax_f32)
-#define lsm_logsumexp_f32 LSM_VARIANT(lsm_logsumexp_f32)
-#define lsm_logsumexp_weighted_f32 LSM_VARIANT(lsm_logsumexp_weighted_f32)
-#define lsm_log_softmax_f64 LSM_VARIANT(lsm_log_softmax_f64)
-#define lsm_softmax_f64 LSM_VARIANT(lsm_softmax_f64)
-#define lsm_logsumexp_f64 LSM_VARIANT(lsm_logsumexp_f64)
-#define lsm_logsumexp_weighted_f64 LSM_VARIANT(lsm_logsumexp_weighted_f64)
+#define LSM_PASTE(a, b) LSM_PASTE_(a, b)
+#define LSM_PASTE_(a, b) a##b

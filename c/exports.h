@@ -1,0 +1,57 @@
+/* The module's exports, listed once.  Everything else that names them is
+ * derived from these lists: build.sh's export lists and js/exports.js (by
+ * running this header through the preprocessor), the declarations that the
+ * definitions in kernels.h and memory.c must match, and the native test
+ * harness's calls (c/test/dispatch.c).  tests/exports.test.js checks each
+ * wasm build against them.
+ *
+ * LSM_KERNELS(K) expands K(op, symbol, shape) for each kernel:
+ *   op      its key in js/exports.js's KERNELS: the JS API's name for it;
+ *   symbol  its C name, which each element type suffixes: symbol_f32,
+ *           symbol_f64 (NAME() in vec_f32.h, vec_f64.h);
+ *   shape   its parameter list, LSM_PARAMS_<shape>(element type) below.
+ * The order is the native harness's (the OP_ values of c/test/check.h).
+ *
+ * y may be x itself (in place) for the ELEMENTWISE kernels; no other
+ * overlap of inputs and outputs is allowed, since the passes read x again
+ * after writing y.  REDUCE and WEIGHTED write one value per slice to y and,
+ * unless `sign` is null, its sign to sign. */
+#ifndef LSM_EXPORTS_H
+#define LSM_EXPORTS_H
+
+#define LSM_KERNELS(K)                                          \
+    K(logSoftmax, lsm_log_softmax, ELEMENTWISE)                 \
+    K(softmax, lsm_softmax, ELEMENTWISE)                        \
+    K(logSumExp, lsm_logsumexp, REDUCE)                         \
+    K(logSumExpWeighted, lsm_logsumexp_weighted, WEIGHTED)
+
+#define LSM_PARAMS_ELEMENTWISE(T) (const T *x, T *y, const lsm_plan *p)
+#define LSM_PARAMS_REDUCE(T) (const T *x, T *y, T *sign, const lsm_plan *p)
+#define LSM_PARAMS_WEIGHTED(T) (const T *a, const T *b, T *y, T *sign, const lsm_wplan *p)
+
+/* LSM_SUPPORT(K) expands K(symbol, result) for the exports that are not
+ * kernels (memory.c); each takes no arguments. */
+#define LSM_SUPPORT(K)          \
+    K(lsm_heap_base, void *)    \
+    K(lsm_build, int)
+
+/* lsm_build()'s answer: the build's position in LSM_BUILDS, whose names are
+ * those of the files, js/logsoftmax-<name>.wasm. */
+#define LSM_BUILDS(B) B(scalar) B(simd) B(relaxed)
+#define LSM_BUILD_ID(name) lsm_build_##name,
+enum { LSM_BUILDS(LSM_BUILD_ID) };
+
+/* The symbol an export is given: its own name.  The native test harness
+ * links two builds of the kernels (SIMD through SIMDe, and scalar) into one
+ * program, so c/test/variant.h defines this first to prefix each build's. */
+#ifndef LSM_SYMBOL
+#define LSM_SYMBOL(name) name
+#endif
+
+/* Declares the kernels of the element type in scope (T, NAME): their
+ * definitions must then match the list, and with -Wmissing-prototypes
+ * (c/Makefile) a kernel left out of the list is an error. */
+#define LSM_DECLARE_KERNEL(op, symbol, shape) void NAME(symbol) LSM_PARAMS_##shape(T);
+#define LSM_DECLARE_SUPPORT(symbol, result) result LSM_SYMBOL(symbol)(void);
+
+#endif

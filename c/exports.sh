@@ -1,0 +1,31 @@
+#!/bin/sh
+# Usage: c/exports.sh support|symbols|kernels|builds
+# Prints one of c/exports.h's lists, one entry a line, as the preprocessor
+# itself expands it (so nothing here parses C):
+#   support  the symbols of the exports that are not kernels
+#   symbols  the kernels' symbols: every float32 one, then every float64 one
+#   kernels  per kernel: its op, its float32 symbol, its float64 symbol
+#   builds   the builds' names, in the order of their ids (lsm_build())
+# The suffixes _f32 and _f64 are NAME()'s in c/vec_f32.h and c/vec_f64.h.
+set -eu
+case ${1:-} in
+support) list='LSM_SUPPORT(SUPPORT)' ;;
+symbols) list='LSM_KERNELS(F32) LSM_KERNELS(F64)' ;;
+kernels) list='LSM_KERNELS(KERNEL)' ;;
+builds) list='LSM_BUILDS(BUILD)' ;;
+*) echo "usage: $0 support|symbols|kernels|builds" >&2; exit 2 ;;
+esac
+# Entries end in ';'; the expansion's line starts with a marker, which
+# tells it from the rest of the header's output.
+expanded=$(printf '%s\n' '#include "exports.h"' \
+    '#define SUPPORT(symbol, result) symbol;' \
+    '#define F32(op, symbol, shape) symbol##_f32;' \
+    '#define F64(op, symbol, shape) symbol##_f64;' \
+    '#define KERNEL(op, symbol, shape) op symbol##_f32 symbol##_f64;' \
+    '#define BUILD(name) name;' \
+    "lsm_exports_list $list" | clang-19 -E -P -x c -I"$(dirname "$0")" -)
+entries=$(echo "$expanded" | sed -n 's/^lsm_exports_list //p')
+case $entries in
+'' | *'('*) echo "$0: c/exports.h has no $1 list: $list" >&2; exit 1 ;;
+esac
+echo "$entries" | tr ';' '\n' | sed 's/^ *//; s/ *$//; s/  */ /g; /^$/d'
