@@ -1,26 +1,54 @@
-/** Options for {@link init}. */
-export interface InitOptions {
-  /** `false` forces the scalar build, `true` a SIMD build; left out, SIMD is used where the engine validates it. */
-  simd?: boolean;
+/** The WebAssembly builds: relaxed SIMD (FMA in the exp), SIMD128, and scalar. */
+export type Build = 'relaxed' | 'simd' | 'scalar';
+
+/** A published build to self-host: a compiled module, its bytes, a URL, or a (promised) fetch Response. */
+export type ModuleSource = WebAssembly.Module | BufferSource | string | URL | Response | PromiseLike<Response>;
+
+/** Options for {@link load}. */
+export interface LoadOptions {
   /**
-   * `true` forces the relaxed-SIMD build (FMA in the exp; results may differ from the
-   * other builds in the last bit, within the same accuracy bounds), `false` keeps to
-   * SIMD128; left out, it is used where the engine supports relaxed SIMD.
+   * `'auto'` (the default) takes the best build this engine runs: relaxed SIMD, then
+   * SIMD128, then scalar. The relaxed build may differ from the others in the last bit,
+   * within the same accuracy bounds; SIMD128 and scalar agree bit for bit.
    */
-  relaxed?: boolean;
+  build?: 'auto' | Build;
   /**
    * Self-host one of the published builds (`logsoftmax/logsoftmax-relaxed.wasm`,
-   * `logsoftmax/logsoftmax-simd.wasm` or `logsoftmax/logsoftmax-scalar.wasm`): a compiled
-   * module, its bytes, a URL, or a (promised) fetch Response. Pass `simd` or `relaxed`
-   * to say which build it is.
+   * `logsoftmax/logsoftmax-simd.wasm` or `logsoftmax/logsoftmax-scalar.wasm`). The module
+   * says which build it is; unless `build` is `'auto'`, it must be that build.
    */
-  module?: WebAssembly.Module | BufferSource | string | URL | Response | PromiseLike<Response>;
+  module?: ModuleSource;
+}
+
+/** An instance of one build, with its own memory: the functions of this module, bound to it. */
+export interface Instance {
+  /** The build this instance runs. */
+  readonly build: Build;
+  /** Its wasm memory: it grows to the largest call's operands and is not shrunk. */
+  readonly memory: WebAssembly.Memory;
+  readonly logSoftmax: typeof logSoftmax;
+  readonly softmax: typeof softmax;
+  readonly logSumExp: typeof logSumExp;
+}
+
+/** Compiles a build into a new, independent instance. */
+export function load(options?: LoadOptions): Promise<Instance>;
+
+/** Options for {@link init}: `build` as load's, or the `simd` and `relaxed` flags. */
+export interface InitOptions {
+  build?: 'auto' | Build;
+  /** `false` forces the scalar build, `true` a SIMD build; left out, SIMD is used where the engine validates it. */
+  simd?: boolean;
+  /** `true` forces the relaxed-SIMD build, `false` keeps to the others; left out, it is used where the engine supports it. */
+  relaxed?: boolean;
+  /** As load's `module`; `simd` and `relaxed`, if given, must match its build. */
+  module?: ModuleSource;
 }
 
 /**
- * Loads the WebAssembly kernels. Idempotent: every call returns the same promise,
- * and the first call's options decide the build. All other functions are
- * synchronous and throw until this promise has resolved.
+ * Loads the build that the top-level functions share. Idempotent: every call returns
+ * the same promise, and the first call's options decide the build. The top-level
+ * functions are synchronous and throw until this promise has resolved.
  */
 export function init(options?: InitOptions): Promise<{ simd: boolean; relaxed: boolean }>;
 
@@ -59,6 +87,8 @@ export interface LogSumExpOptions {
   bShape?: readonly number[];
   /** Return `{ value, sign }` with `value = log|sum|`, instead of NaN for negative sums. */
   returnSign?: boolean;
+  /** Where to write the values: a typed array of the result's type and length. */
+  out?: Float32Array | Float64Array;
 }
 
 /** A number for a 0-d result (every axis reduced, no keepdims), else the reduced array in C order. */

@@ -1,39 +1,61 @@
 // Public API: scipy.special's log_softmax, softmax and logsumexp over typed
-// arrays with shape and axis metadata.  init() loads the WebAssembly kernels
-// once; after that every function is synchronous.
-import { describe } from './plan.js';
-import { loadKernels } from './wasm.js';
+// arrays with shape and axis metadata.  load() gives an instance of a build;
+// init() loads the one that the top-level functions share.  After that every
+// function is synchronous.
+import { describe } from './resolve.js';
+import { BUILDS, loadKernels, relaxedSimdSupported } from './wasm.js';
 import { bindApi } from './api.js';
 
-let ready = null;
-let kernels = null;
+const BUILD_NAMES = ['auto', ...BUILDS];
 
 /**
- * Loads the WebAssembly kernels.  Idempotent: every call returns the same
- * promise, and the first call's options decide the build.
- * @param {{simd?: boolean, relaxed?: boolean, module?: WebAssembly.Module | BufferSource | string | URL | Response | Promise<Response>}} [options]
- *   `simd: false` forces the scalar build, `simd: true` a SIMD build;
- *   `relaxed: true` the relaxed-SIMD build (FMA), `relaxed: false` plain SIMD128;
- *   left out, SIMD is used where the engine validates it.  `module`
- *   self-hosts one of the published .wasm files.
+ * Compiles a build into a new instance with its own memory.
+ * @param {{build?: 'auto'|'relaxed'|'simd'|'scalar', module?: WebAssembly.Module | BufferSource | string | URL | Response | Promise<Response>}} [options]
+ *   `build`: 'auto' (default) takes the best this engine runs: relaxed SIMD,
+ *   then SIMD128, then scalar.  `module` self-hosts one of the published
+ *   .wasm files; its build is read from the module itself, and must be
+ *   `build` unless that is 'auto'.
+ * @returns {Promise<{build: string, memory: WebAssembly.Memory, logSoftmax: Function, softmax: Function, logSumExp: Function}>}
+ */
+export async function load(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`load options must be an object; got ${describe(options)}`);
+  }
+  const build = options.build ?? 'auto';
+  if (!BUILD_NAMES.includes(build)) {
+    throw new RangeError(`load option build must be one of ${BUILD_NAMES.map((b) => `'${b}'`).join(', ')}; got ${describe(build)}`);
+  }
+  return instantiate(build === 'auto' ? BUILDS : [build], options.module);
+}
+
+async function instantiate(builds, module) {
+  const k = await loadKernels({ build: builds, module });
+  return Object.freeze({ build: k.build, memory: k.memory, ...bindApi(k) });
+}
+
+let ready = null;
+let shared = null;
+
+/**
+ * Loads the build the top-level functions share.  Idempotent: every call
+ * returns the same promise, and the first call's options decide the build.
+ * @param {{build?: string, simd?: boolean, relaxed?: boolean, module?: any}} [options]
+ *   `build` as load()'s.  Or the older flags: `simd: false` forces the
+ *   scalar build, `simd: true` a SIMD build; `relaxed: true` the relaxed-SIMD
+ *   build, `relaxed: false` anything else; each left out is detected.
  * @returns {Promise<{simd: boolean, relaxed: boolean}>}
  */
 export function init(options = {}) {
-  if (options === null || typeof options !== 'object') {
-    return Promise.reject(new TypeError(`init options must be an object; got ${describe(options)}`));
+  let builds;
+  try {
+    builds = initBuilds(options);
+  } catch (err) {
+    return Promise.reject(err);
   }
-  for (const key of ['simd', 'relaxed']) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
-      return Promise.reject(new TypeError(`init option ${key} must be a boolean; got ${describe(options[key])}`));
-    }
-  }
-  if (options.simd === false && options.relaxed === true) {
-    return Promise.reject(new TypeError('init options simd: false and relaxed: true contradict each other (relaxed is a SIMD build)'));
-  }
-  ready ??= loadKernels(options).then(
-    (k) => {
-      kernels = k;
-      return { simd: k.simd, relaxed: k.relaxed };
+  ready ??= instantiate(builds, options.module).then(
+    (lsm) => {
+      shared = lsm;
+      return { simd: lsm.build !== 'scalar', relaxed: lsm.build === 'relaxed' };
     },
     (err) => {
       ready = null; // let a later call retry
@@ -42,12 +64,35 @@ export function init(options = {}) {
   return ready;
 }
 
-function need() {
-  if (!kernels) throw new Error('logsoftmax is not initialised: call `await init()` first');
-  return kernels;
+/** The builds init's options accept, best first. */
+function initBuilds(options) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`init options must be an object; got ${describe(options)}`);
+  }
+  const { simd, relaxed, build } = options;
+  for (const [key, v] of [['simd', simd], ['relaxed', relaxed]]) {
+    if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`init option ${key} must be a boolean; got ${describe(v)}`);
+  }
+  if (simd === false && relaxed === true) {
+    throw new TypeError('init options simd: false and relaxed: true contradict each other (relaxed is a SIMD build)');
+  }
+  if (build !== undefined) {
+    if (simd !== undefined || relaxed !== undefined) throw new TypeError('init takes build, or simd and relaxed, not both');
+    if (!BUILD_NAMES.includes(build)) {
+      throw new RangeError(`init option build must be one of ${BUILD_NAMES.map((b) => `'${b}'`).join(', ')}; got ${describe(build)}`);
+    }
+    return build === 'auto' ? BUILDS : [build];
+  }
+  if (relaxed === true && options.module === undefined && !relaxedSimdSupported()) {
+    throw new Error('logsoftmax: relaxed: true, but this engine does not support relaxed SIMD');
+  }
+  return BUILDS.filter((b) => (simd === undefined || simd === (b !== 'scalar')) && (relaxed === undefined || relaxed === (b === 'relaxed')));
 }
 
-const api = bindApi(need);
+function need() {
+  if (!shared) throw new Error('logsoftmax is not initialised: call `await init()` first');
+  return shared;
+}
 
 /**
  * scipy.special.log_softmax: x - max - log(sum(exp(x - max))) over `axis`.
@@ -56,7 +101,7 @@ const api = bindApi(need);
  * @returns {Float32Array|Float64Array|number} same type and length as x (a number for a number)
  */
 export function logSoftmax(x, opts) {
-  return api.logSoftmax(x, opts);
+  return need().logSoftmax(x, opts);
 }
 
 /**
@@ -66,16 +111,16 @@ export function logSoftmax(x, opts) {
  * @returns {Float32Array|Float64Array|number}
  */
 export function softmax(x, opts) {
-  return api.softmax(x, opts);
+  return need().softmax(x, opts);
 }
 
 /**
  * scipy.special.logsumexp: log(sum(b * exp(a))) over `axis`, computed stably.
  * @param {Float32Array|Float64Array|number[]|number} a
- * @param {{shape?: number[], axis?: number|number[]|null, keepdims?: boolean,
+ * @param {{shape?: number[], axis?: number|number[]|null, keepdims?: boolean, out?: Float32Array|Float64Array,
  *          b?: number|number[]|Float32Array|Float64Array, bShape?: number[], returnSign?: boolean}} [opts]
  * @returns {number|Float32Array|Float64Array|{value: any, sign: any}}
  */
 export function logSumExp(a, opts) {
-  return api.logSumExp(a, opts);
+  return need().logSumExp(a, opts);
 }

@@ -1,10 +1,22 @@
-// The wasm loader: picks the relaxed-SIMD, SIMD or scalar build, compiles it once, and
-// owns the instance's memory.  The kernels need no imports and no malloc:
+// The wasm loader: compiles a build (relaxed SIMD, SIMD128 or scalar) and
+// owns its instance's memory.  The kernels need no imports and no malloc:
 // each call lays its operands out above the module's static data, growing
 // memory when a call needs more (and never shrinking it).
+import { describe } from './resolve.js';
+import { BUILD_IDS } from './exports.js';
 
 const WASM_PAGE = 65536;
 const MAX_BYTES = 2 ** 32; // wasm32 address space
+
+/** The builds, best first. */
+export const BUILDS = ['relaxed', 'simd', 'scalar'];
+
+// Literal specifiers, so that bundlers see each build as its own chunk.
+const SOURCES = {
+  relaxed: () => import('./wasm-relaxed.js'),
+  simd: () => import('./wasm-simd.js'),
+  scalar: () => import('./wasm-scalar.js'),
+};
 
 function decodeBase64(text) {
   const bin = atob(text);
@@ -13,19 +25,12 @@ function decodeBase64(text) {
   return bytes;
 }
 
-// Literal specifiers, so that bundlers see each build as its own chunk.
-const BUILDS = {
-  relaxed: () => import('./wasm-relaxed.js'),
-  simd: () => import('./wasm-simd.js'),
-  scalar: () => import('./wasm-scalar.js'),
-};
-
-async function builtinBytes(build) {
-  return decodeBase64((await BUILDS[build]()).default);
-}
-
-// The smallest module using f32x4.relaxed_madd (opcode 0xfd 0x105): whether
-// this engine runs relaxed SIMD, without decoding the relaxed build first.
+// The smallest modules that need each feature, so that detection decodes no
+// build: (func (param v128) (result v128) local.get 0), and the same types
+// around f32x4.relaxed_madd (opcode 0xfd 0x105).
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0, 10, 6, 1, 4, 0, 32, 0, 11,
+]);
 const RELAXED_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, // header
   1, 8, 1, 96, 3, 123, 123, 123, 1, 123, // type (v128, v128, v128) -> v128
@@ -36,6 +41,11 @@ const RELAXED_PROBE = new Uint8Array([
 /** Whether this engine validates relaxed-SIMD instructions. */
 export const relaxedSimdSupported = () => WebAssembly.validate(RELAXED_PROBE);
 
+/** Whether this engine runs `build`. */
+export function supports(build) {
+  return build === 'scalar' || WebAssembly.validate(build === 'relaxed' ? RELAXED_PROBE : SIMD_PROBE);
+}
+
 async function compileSource(source) {
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === 'string' || source instanceof URL) source = fetch(source);
@@ -44,44 +54,51 @@ async function compileSource(source) {
     if (!source.ok) throw new Error(`logsoftmax: fetching the wasm failed with HTTP ${source.status}`);
     source = await source.arrayBuffer();
   }
-  return WebAssembly.compile(source);
+  try {
+    return await WebAssembly.compile(source);
+  } catch (err) {
+    // The usual reason a published build fails to compile: the engine lacks its SIMD.
+    if (!supports('relaxed') && err instanceof WebAssembly.CompileError) {
+      err.message += supports('simd')
+        ? ' (this engine has no relaxed SIMD: is this logsoftmax-relaxed.wasm?)'
+        : ' (this engine has no SIMD: use logsoftmax-scalar.wasm)';
+    }
+    throw err;
+  }
 }
 
 /**
  * Compiles and instantiates a build.
- * @param {{simd?: boolean, relaxed?: boolean, module?: any}} options
- *   `simd: false` takes the scalar build; `relaxed: false` keeps to plain
- *   SIMD128; each left out is detected.  `module` self-hosts the wasm: a
- *   WebAssembly.Module, bytes, a URL, or a (promised) Response.
+ * @param {{build: string[], module?: any}} options `build`: the acceptable
+ *   builds, best first; the first this engine supports is taken, the last
+ *   in any case.  `module` self-hosts the wasm (a WebAssembly.Module, bytes,
+ *   a URL, or a (promised) Response); it must be one of `build`.
+ * @returns {Promise<object>} kernels: {build, exports, memory, reserve, heap}
  */
-export async function loadKernels({ simd, relaxed, module } = {}) {
-  let compiled;
+export async function loadKernels({ build, module }) {
+  let compiled, name;
   if (module !== undefined) {
     compiled = await compileSource(module);
-    // A self-hosted module is whichever build the caller says it is.
-    relaxed = relaxed === true;
-    simd = relaxed || simd === true;
   } else {
-    if (relaxed === true && !relaxedSimdSupported()) {
-      throw new Error('logsoftmax: relaxed: true, but this engine does not support relaxed SIMD');
-    }
-    relaxed = simd !== false && relaxed !== false && relaxedSimdSupported();
-    let build = relaxed ? 'relaxed' : simd === false ? 'scalar' : 'simd';
-    let bytes = await builtinBytes(build);
-    // Left to detection, SIMD128 is used if this engine validates that build
-    // itself; its bytes are decoded once and compiled if so.
-    if (build === 'simd' && simd === undefined && !WebAssembly.validate(bytes)) {
-      bytes = await builtinBytes((build = 'scalar'));
-    }
-    simd = build !== 'scalar';
-    compiled = await WebAssembly.compile(bytes);
+    name = build.find(supports) ?? build[build.length - 1];
+    compiled = await WebAssembly.compile(decodeBase64((await SOURCES[name]()).default));
   }
   const instance = await WebAssembly.instantiate(compiled, {});
-  instance.exports._initialize?.();
-  return makeKernels(instance.exports, simd, relaxed);
+  const ex = instance.exports;
+  ex._initialize?.();
+  if (module !== undefined) {
+    // A self-hosted module says which build it is.
+    const id = typeof ex.lsm_build === 'function' && typeof ex.lsm_heap_base === 'function' ? ex.lsm_build() : -1;
+    name = BUILD_IDS[id];
+    if (name === undefined) throw new TypeError('module is not a build of this version of logsoftmax (it has no known lsm_build)');
+    if (!build.includes(name)) {
+      throw new TypeError(`module is the ${name} build, not ${build.length > 1 ? `one of ${describe(build)}` : `the ${build[0]} build`}`);
+    }
+  }
+  return makeKernels(ex, name);
 }
 
-function makeKernels(ex, simd, relaxed) {
+function makeKernels(ex, build) {
   const memory = ex.memory;
   const base = (ex.lsm_heap_base() + 15) & ~15;
   // Only reserve() grows memory (the kernels never do), so the size and the
@@ -120,5 +137,5 @@ function makeKernels(ex, simd, relaxed) {
     return views;
   }
 
-  return { exports: ex, memory, simd, relaxed, reserve, heap };
+  return { build, exports: ex, memory, reserve, heap };
 }

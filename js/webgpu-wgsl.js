@@ -135,9 +135,11 @@ function decodeFn(name, first, count, field = 'y') {
   return lines.join('\n');
 }
 
-const PARAMS = (nDims) => /* wgsl */ `
+// The uniforms: nSlices slices of len elements, two words of the kernel's
+// own (webgpu.js blockParams, weightedParams), then one vec4u per plan dim.
+const PARAMS = (nDims, words = 'inner: u32, run: u32') => /* wgsl */ `
 struct Params {
-  nSlices: u32, len: u32, inner: u32, run: u32,
+  nSlices: u32, len: u32, ${words},
   dims: array<vec4u, ${Math.max(1, nDims)}>,
 };
 @group(0) @binding(2) var<uniform> P: Params;
@@ -570,7 +572,7 @@ const LSE_FINISH = /* wgsl */ `
  * Weighted logsumexp, one thread per slice (weighted calls are rare).
  * scipy's float32 steps decide which special value, if any, comes out; a
  * finite result is log|sum b e^a| computed accurately instead.  Plan dims
- * are (size, strideA, strideB) from js/plan.js planWeighted.
+ * are (size, strideA, strideB): see planWeighted in js/plan.js.
  *
  * The device may flush subnormals, so a weight's magnitude is read from its
  * bits as m * 2^e, and every term b e^(a - top) is built as (m p) 2^(e + n)
@@ -581,7 +583,7 @@ const LSE_FINISH = /* wgsl */ `
  */
 export function weightedKernel({ nOuter, nRed }) {
   return /* wgsl */ `
-${PARAMS(nOuter + nRed)}
+${PARAMS(nOuter + nRed, 'wantSign: u32, unused: u32')}
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> sgn: array<f32>;
@@ -705,7 +707,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (s >= P.nSlices) { return; }
   let oa = outerA(s);
   let ob = outerB(s);
-  let wantSign = P.inner != 0u;
+  let wantSign = P.wantSign != 0u;
 
   // The max over entries with b != 0 (b == 0 masks a out), and what makes
   // scipy's stable form non-finite for sure: a NaN or +inf max, no finite

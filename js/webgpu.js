@@ -1,16 +1,14 @@
 // The WebGPU path: scipy.special's log_softmax, softmax and logsumexp as
-// WGSL compute kernels (js/webgpu-wgsl.js), with the argument, shape and
-// axis rules of the wasm API (js/plan.js).  A separate entry point
+// WGSL compute kernels (js/webgpu-wgsl.js).  Calls are checked and planned by
+// the wasm API's own resolver (js/resolve.js); this file reads GPU buffers,
+// moves data and encodes the plans as uniforms.  A separate entry point
 // (`logsoftmax/webgpu`), so wasm-only users never load it.
 //
 // Everything is float32 on the device.  Calls on one context run one after
 // another (they share staging buffers); each resolves when its result is
 // read back, or, for GPUBuffer input, as soon as the work is submitted and
 // validated.
-import {
-  readArray, checkShape, normalizeAxes, planBlocks, planWeighted, broadcastShapes, broadcastStrides, shapeSize,
-  describe,
-} from './plan.js';
+import { resolve, readHost, checkShape, shapeSize, shapeResult, describe } from './resolve.js';
 import { WG, mainKernel, weightedKernel } from './webgpu-wgsl.js';
 
 // GPUBufferUsage / GPUMapMode values, spelled out so that this module also
@@ -116,20 +114,20 @@ function isGpuBuffer(v) {
 const pow2Above = (n) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 const align = (n, a) => Math.ceil(n / a) * a;
 
-/** dims [[size, stride...]...] of a plan's words from `at`, `width` words each. */
-function planDims(words, at, count, width) {
-  const dims = [];
-  for (let d = 0; d < count; d++) dims.push(Array.from(words.subarray(at + d * width, at + (d + 1) * width)));
-  return dims;
-}
-
-/** The uniform block: four header words, then one vec4u per dim. */
+/** The uniform block (PARAMS in webgpu-wgsl.js): four header words, then one vec4u per dim. */
 function paramsOf(header, dims) {
   const p = new Uint32Array(4 + 4 * Math.max(1, dims.length));
   p.set(header);
   dims.forEach((d, i) => p.set(d, 4 + 4 * i));
   return p;
 }
+
+/** A block plan's uniforms: slices, length, inner, run; (size, stride) per dim. */
+const blockParams = (p) => paramsOf([p.slices, p.length, p.inner, p.run], [...p.outer, ...p.reduced].map((d) => [d.size, d.stride]));
+
+/** A weighted plan's uniforms: slices, length, whether to return the sign; (size, strideA, strideB) per dim. */
+const weightedParams = (p, wantSign) => paramsOf([p.slices, p.length, wantSign ? 1 : 0, 0],
+  [...p.outer, ...p.reduced].map((d) => [d.size, d.strideA, d.strideB]));
 
 /** Workgroups per dimension for `n` of them: y only where x would pass `limit`. */
 function splitGroups(n, limit) {
@@ -232,26 +230,44 @@ function makeGpu(device, owned, subgroups, groupLimit, passes) {
     return out;
   }
 
-  /** Float32Array or GPUBuffer input, checked like the wasm API's. */
-  function readInput(x, shapeOpt, name) {
-    if (isGpuBuffer(x)) {
-      if (!(x.usage & STORAGE)) throw new TypeError(`${name} is a GPUBuffer without STORAGE usage`);
-      const shape = shapeOpt === undefined ? [Math.floor(x.size / 4)] : checkShape(shapeOpt, 'shape');
+  /**
+   * The resolver's reader for this back end: a GPUBuffer (read in place,
+   * flat float32 like a typed array), or a Float32Array; b may also be a
+   * number.  Everything is float32 on the device.
+   */
+  function read(v, name, shapeOpt, shapeName, like) {
+    if (isGpuBuffer(v)) {
+      if (!(v.usage & STORAGE)) throw new TypeError(`${name} is a GPUBuffer without STORAGE usage`);
+      const shape = shapeOpt === undefined ? like ?? [Math.floor(v.size / 4)] : checkShape(shapeOpt, shapeName);
       const bytes = shapeSize(shape) * 4;
-      if (x.size < bytes) {
-        throw new RangeError(`${name} is a GPUBuffer of ${x.size} bytes; shape [${shape.join(', ')}] needs ${bytes}`);
+      if (v.size < bytes) {
+        throw new RangeError(`${name} is a GPUBuffer of ${v.size} bytes; shape [${shape.join(', ')}] needs ${bytes}`);
       }
-      return { buffer: x, shape, count: bytes / 4 };
+      return { data: v, shape, count: bytes / 4, dtype: 'f32', isNumber: false, device: true };
     }
-    if (!(x instanceof Float32Array)) {
-      throw new TypeError(`the WebGPU path computes in float32: ${name} must be a Float32Array or a GPUBuffer; got ${describe(x)}`);
+    if (name === 'b' && typeof v !== 'number' && !(v instanceof Float32Array)) {
+      throw new TypeError(`the WebGPU path computes in float32: b must be a Float32Array, a number or a GPUBuffer; got ${describe(v)} ` +
+        "(scipy's result for float64 weights is float64: use the wasm API, import { logSumExp } from 'logsoftmax')");
     }
-    const { data, shape } = readArray(x, shapeOpt, name);
-    return { data, shape, count: data.length };
+    if (name !== 'b' && !(v instanceof Float32Array)) {
+      throw new TypeError(`the WebGPU path computes in float32: ${name} must be a Float32Array or a GPUBuffer; got ${describe(v)}`);
+    }
+    const o = readHost(v, name, shapeOpt, shapeName, like);
+    // A number b is weak (scipy keeps float32): it is uploaded as float32.
+    return o.isNumber ? { ...o, data: Float32Array.from(o.data), dtype: 'f32' } : o;
   }
 
+  function checkDeviceOut(out, input, count) {
+    if (!isGpuBuffer(out)) throw new TypeError(`out must be a GPUBuffer, as x is; got ${describe(out)}`);
+    if (out === input.data) throw new RangeError('out is x: the WebGPU path does not work in place; pass another buffer');
+    if (!(out.usage & STORAGE)) throw new TypeError('out is a GPUBuffer without STORAGE usage');
+    if (out.size < count * 4) throw new RangeError(`out is a GPUBuffer of ${out.size} bytes; the result needs ${count * 4}`);
+  }
+
+  const io = { read, checkDeviceOut };
+
   function upload(role, input) {
-    if (input.buffer) return input.buffer;
+    if (input.device) return input.data;
     const buf = stagingBuffer(role, input.count * 4, STORAGE | COPY_DST);
     device.queue.writeBuffer(buf, 0, input.data);
     return buf;
@@ -263,44 +279,22 @@ function makeGpu(device, owned, subgroups, groupLimit, passes) {
     return device.createBuffer({ label: `logsoftmax ${role}`, size: align(Math.max(bytes, 4), 4), usage: STORAGE | COPY_SRC | COPY_DST });
   }
 
-  function checkOut(out, input, count) {
-    if (out === undefined) return;
-    if (input.buffer) {
-      if (!isGpuBuffer(out)) throw new TypeError(`out must be a GPUBuffer, as x is; got ${describe(out)}`);
-      if (out === input.buffer) throw new RangeError('out is x: the WebGPU path does not work in place; pass another buffer');
-      if (!(out.usage & STORAGE)) throw new TypeError('out is a GPUBuffer without STORAGE usage');
-      if (out.size < count * 4) throw new RangeError(`out is a GPUBuffer of ${out.size} bytes; the result needs ${count * 4}`);
-    } else {
-      if (!(out instanceof Float32Array)) throw new TypeError(`out must be a Float32Array like the result; got ${describe(out)}`);
-      if (out.length !== count) throw new RangeError(`out has length ${out.length}; the result has ${count}`);
-    }
-  }
-
-  /** Encodes the main kernel for a planBlocks plan; returns nothing. */
+  /** Encodes the main kernel for a block plan. */
   async function encodeMain(enc, op, plan, x, y, sign) {
-    const [inner, run, nOuter, nRed] = plan;
-    const dims = planDims(plan, 4, nOuter + nRed, 2);
-    const nSlices = inner * shapeSize(dims.slice(0, nOuter).map((d) => d[0]));
-    const len = run * shapeSize(dims.slice(nOuter).map((d) => d[0]));
-    const cols = inner > 1;
-    const G = threadsPerSlice(cols, len, inner);
+    const nOuter = plan.outer.length, nRed = plan.reduced.length;
+    const cols = plan.inner > 1;
+    const G = threadsPerSlice(cols, plan.length, plan.inner);
     const sub = subgroups && G === WG;
     const online = passes === 'online';
     const key = `${op} ${cols ? 'cols' : 'rows'} G${G} o${nOuter} r${nRed}${sub ? ' sub' : ''}${online ? ' online' : ''}`;
     const pipe = await pipeline(key, mainKernel({ op, cols, G, nOuter, nRed, subgroups: sub, online }));
-    const entries = [x, y, params(paramsOf([nSlices, len, inner, run], dims)), sign];
-    dispatch(enc, pipe, entries, Math.ceil(nSlices / (WG / G)));
+    dispatch(enc, pipe, [x, y, params(blockParams(plan)), sign], Math.ceil(plan.slices / (WG / G)));
   }
 
   async function encodeWeighted(enc, plan, a, b, y, sign, wantSign) {
-    const [nOuter, nRed] = plan;
-    const dims = planDims(plan, 2, nOuter + nRed, 3);
-    const nSlices = shapeSize(dims.slice(0, nOuter).map((d) => d[0]));
-    const len = shapeSize(dims.slice(nOuter).map((d) => d[0]));
+    const nOuter = plan.outer.length, nRed = plan.reduced.length;
     const pipe = await pipeline(`weighted o${nOuter} r${nRed}`, weightedKernel({ nOuter, nRed }));
-    // The header's third word carries returnSign (see weightedKernel).
-    const entries = [a, y, params(paramsOf([nSlices, len, wantSign ? 1 : 0, 0], dims)), sign, b];
-    dispatch(enc, pipe, entries, Math.ceil(nSlices / WG));
+    dispatch(enc, pipe, [a, y, params(weightedParams(plan, wantSign)), sign, b], Math.ceil(plan.slices / WG));
   }
 
   function params(words) {
@@ -319,100 +313,51 @@ function makeGpu(device, owned, subgroups, groupLimit, passes) {
     pass.end();
   }
 
-  function checkOptions(opts, fn) {
-    if (opts === undefined) return {};
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn} options must be an object; got ${describe(opts)}`);
-    return opts;
-  }
-
   // log_softmax and softmax share everything but the kernel.
-  async function elementwise(x, opts, fn) {
-    opts = checkOptions(opts, fn);
-    const input = readInput(x, opts.shape, 'x');
-    const { shape, count } = input;
-    const axes = normalizeAxes(opts.axis, shape.length);
-    if (shapeSize(axes.map((a) => shape[a])) === 0) {
-      throw new RangeError(`${fn} reduces over a zero-length axis (shape [${shape.join(', ')}], axis ${describe(opts.axis ?? null)})`);
-    }
-    checkOut(opts.out, input, count);
+  async function elementwise(fn, x, opts) {
+    const call = resolve(fn, x, opts, io);
+    const input = call.x, count = call.count;
     return serial(async () => {
-      const gpuOut = Boolean(input.buffer);
-      const y = opts.out && gpuOut ? opts.out : resultBuffer('y', count * 4, gpuOut);
-      if (count > 0) {
+      const gpuOut = Boolean(input.device);
+      const y = call.out && gpuOut ? call.out : resultBuffer('y', count * 4, gpuOut);
+      if (call.plan) {
         const xb = upload('x', input);
-        await submit((enc) => encodeMain(enc, fn, planBlocks(shape, axes), xb, y, null));
+        await submit((enc) => encodeMain(enc, fn, call.plan, xb, y, null));
       }
       if (gpuOut) return y;
-      const out = opts.out ?? new Float32Array(count);
+      const out = call.out ?? new Float32Array(count);
       if (count > 0) out.set((await readBack([y], count * 4))[0]);
       return out;
     });
   }
 
-  function readWeights(opts, shape, count) {
-    if (opts.b === undefined) {
-      if (opts.bShape !== undefined) throw new TypeError('bShape was given without b');
-      return null;
-    }
-    const b = opts.b;
-    if (isGpuBuffer(b)) return readInput(b, opts.bShape ?? shape, 'b');
-    // scipy promotes float32 a with float64 b (or a list) to float64; a
-    // plain number is "weak" and stays float32.
-    if (typeof b !== 'number' && !(b instanceof Float32Array)) {
-      throw new TypeError(`the WebGPU path computes in float32: b must be a Float32Array, a number or a GPUBuffer; got ${describe(b)} ` +
-        "(scipy's result for float64 weights is float64: use the wasm API, import { logSumExp } from 'logsoftmax')");
-    }
-    if (typeof b !== 'number' && opts.bShape === undefined && ArrayBuffer.isView(b) && b.length !== count) {
-      throw new RangeError(`b has ${b.length} elements; give bShape, or as many as a (${count})`);
-    }
-    const w = readArray(b, opts.bShape ?? (ArrayBuffer.isView(b) ? shape : undefined), 'b', 'bShape');
-    const data = w.data instanceof Float32Array ? w.data : Float32Array.from(w.data); // a number
-    return { data, shape: w.shape.length === 0 ? [1] : w.shape, count: data.length };
-  }
-
   async function logSumExp(a, opts) {
-    opts = checkOptions(opts, 'logSumExp');
-    const input = readInput(a, opts.shape, 'a');
-    const shape = input.shape.length === 0 ? [1] : input.shape; // scipy works on at least 1-d
-    for (const flag of ['keepdims', 'returnSign']) {
-      if (opts[flag] !== undefined && typeof opts[flag] !== 'boolean') {
-        throw new TypeError(`${flag} must be a boolean; got ${describe(opts[flag])}`);
-      }
-    }
-    const weights = readWeights(opts, shape, input.count);
-    const full = weights ? broadcastShapes(shape, weights.shape, 'a', 'b') : shape;
-    const axes = normalizeAxes(opts.axis, full.length);
-    const outShape = opts.keepdims ? full.map((d, i) => (axes.includes(i) ? 1 : d)) : full.filter((_, i) => !axes.includes(i));
-    const nOut = shapeSize(outShape);
-    checkOut(opts.out, input, nOut);
-
+    const call = resolve('logSumExp', a, opts, io);
+    const nOut = call.count;
     return serial(async () => {
-      const gpuOut = Boolean(input.buffer);
-      const value = opts.out && gpuOut ? opts.out : resultBuffer('value', nOut * 4, gpuOut);
-      const sign = resultBuffer('sign', nOut * 4, gpuOut && opts.returnSign);
-      if (nOut > 0 && shapeSize(full) === 0) {
+      const gpuOut = Boolean(call.x.device);
+      const value = call.out && gpuOut ? call.out : resultBuffer('value', nOut * 4, gpuOut);
+      const sign = resultBuffer('sign', nOut * 4, gpuOut && call.returnSign);
+      if (nOut > 0 && call.empty) {
         // Empty reductions: -inf (scipy >= 1.14), sign -1 as the wasm path.
         device.queue.writeBuffer(value, 0, new Float32Array(nOut).fill(-Infinity));
         device.queue.writeBuffer(sign, 0, new Float32Array(nOut).fill(-1));
-      } else if (nOut > 0) {
-        const ab = upload('x', input);
-        if (weights) {
-          const bb = upload('b', weights);
-          const plan = planWeighted(full, broadcastStrides(shape, full), broadcastStrides(weights.shape, full), axes);
-          await submit((enc) => encodeWeighted(enc, plan, ab, bb, value, sign, Boolean(opts.returnSign)));
+      } else if (call.plan) {
+        const ab = upload('x', call.x);
+        if (call.b) {
+          const bb = upload('b', call.b);
+          await submit((enc) => encodeWeighted(enc, call.plan, ab, bb, value, sign, call.returnSign));
         } else {
-          await submit((enc) => encodeMain(enc, 'logSumExp', planBlocks(full, axes), ab, value, sign));
+          await submit((enc) => encodeMain(enc, 'logSumExp', call.plan, ab, value, sign));
         }
       }
-      if (gpuOut) return opts.returnSign ? { value, sign } : value;
+      if (gpuOut) return call.returnSign ? { value, sign } : value;
       let [v, s] = nOut > 0 ? await readBack([value, sign], nOut * 4) : [new Float32Array(0), new Float32Array(0)];
-      if (opts.out) {
-        opts.out.set(v);
-        v = opts.out;
+      if (call.out) {
+        call.out.set(v);
+        v = call.out;
       }
-      const scalar = outShape.length === 0;
-      const result = scalar ? v[0] : v;
-      return opts.returnSign ? { value: result, sign: scalar ? s[0] : s } : result;
+      return shapeResult(call, v, s);
     });
   }
 
@@ -425,8 +370,8 @@ function makeGpu(device, owned, subgroups, groupLimit, passes) {
     device,
     /** Resolves with {reason, message} when the device is lost (destroy() of an owned device included). */
     lost,
-    logSoftmax: (x, opts) => elementwise(x, opts, 'logSoftmax'),
-    softmax: (x, opts) => elementwise(x, opts, 'softmax'),
+    logSoftmax: (x, opts) => elementwise('logSoftmax', x, opts),
+    softmax: (x, opts) => elementwise('softmax', x, opts),
     logSumExp,
     /** Releases the staging buffers and pipelines (and the device, if createGpu requested it). */
     destroy() {

@@ -187,10 +187,10 @@ test('the fixtures cover what the issue lists', () => {
   assert.ok(all.length > 800);
 });
 
-for (const { name, kernels, api } of await loadBuilds()) {
+for (const { name, api } of await loadBuilds()) {
   describe(`fixtures, ${name} build`, () => {
     test('is the build it claims to be', () => {
-      assert.deepEqual([kernels.simd, kernels.relaxed], [name !== 'scalar', name === 'relaxed']);
+      assert.equal(api.build, name);
     });
     fixtureTests(() => api);
   });

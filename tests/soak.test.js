@@ -7,8 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { loadKernels } from '../js/wasm.js';
-import { bindApi } from '../js/api.js';
+import { load } from '../js/index.js';
 import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
 import { seededRandom, randomLogits } from '../js/reference/random.js';
 import { kind } from '../js/reference/ulp.js';
@@ -57,14 +56,13 @@ function makeCalls(api) {
 
 test(`${CALLS} mixed valid and invalid calls leave wasm memory and the JS heap flat`, async () => {
   {
-    const kernels = await loadKernels({ simd: true });
-    const api = bindApi(() => kernels);
+    const api = await load();
     const call = makeCalls(api);
     const warm = Math.min(2000, CALLS / 10);
     for (let i = 0; i < warm; i++) call(i); // every call kind has run, memory at its high-water mark
-    const wasmBefore = kernels.memory.buffer.byteLength, heapBefore = heapAfterGc();
+    const wasmBefore = api.memory.buffer.byteLength, heapBefore = heapAfterGc();
     for (let i = warm; i < CALLS; i++) call(i);
-    const wasmAfter = kernels.memory.buffer.byteLength, heapAfter = heapAfterGc();
+    const wasmAfter = api.memory.buffer.byteLength, heapAfter = heapAfterGc();
     const perCall = (heapAfter - heapBefore) / (CALLS - warm);
     console.log(`soak: ${CALLS} calls; wasm memory ${wasmBefore} -> ${wasmAfter} bytes; ` +
       `JS heap ${(heapBefore / 2 ** 20).toFixed(2)} -> ${(heapAfter / 2 ** 20).toFixed(2)} MiB (${perCall.toFixed(3)} bytes/call)`);
@@ -85,9 +83,8 @@ function assertRight(got, ref, dtype, fn, what) {
 }
 
 test('wasm memory growth between calls never leaves a stale view', async () => {
-  for (const simd of [true, false]) {
-    const k = await loadKernels({ simd });
-    const api = bindApi(() => k);
+  for (const build of ['auto', 'scalar']) {
+    const api = await load({ build });
     const rand = seededRandom(11);
     const small = Float32Array.from(randomLogits(rand, 50));
     const smallRef = refLogSoftmax(Array.from(small), [50], null);
@@ -102,12 +99,12 @@ test('wasm memory growth between calls never leaves a stale view', async () => {
     // (and so detaches) the wasm buffer; the small calls between must see
     // the new one.
     for (const n of [1 << 18, 1 << 20, 3 << 20]) {
-      const before = k.memory.buffer.byteLength;
+      const before = api.memory.buffer.byteLength;
       const big = Float64Array.from(randomLogits(rand, n));
       const got = api.softmax(big, { shape: [n / 64, 64], axis: 0 });
-      assert.ok(k.memory.buffer.byteLength > before, `a ${n}-element call grew memory`);
+      assert.ok(api.memory.buffer.byteLength > before, `a ${n}-element call grew memory`);
       assertRight(got.subarray(0, 640), refSoftmax(Array.from(big.subarray(0, n)), [n / 64, 64], 0).slice(0, 640), 'f64', 'softmax', `${n} softmax`);
-      check(`after growing to ${k.memory.buffer.byteLength}`);
+      check(`after growing to ${api.memory.buffer.byteLength}`);
     }
   }
 });

@@ -1,12 +1,11 @@
 // The backends the playground compares, behind one async interface:
 // backend.run(fn, x, opts) → result, for fn in logSoftmax | softmax | logSumExp.
 // Used by the page and by the benchmark worker alike.
-import { loadKernels } from '../js/wasm.js';
-import { bindApi } from '../js/api.js';
-import { readArray } from '../js/plan.js';
+import { load } from '../js/index.js';
+import { readHost } from '../js/resolve.js';
 import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
 
-/** The float64 reference (tests/reference.js) with the library's calling convention. */
+/** The float64 reference (js/reference/float64.js) with the library's calling convention. */
 export const referenceApi = {
   logSoftmax: (x, { shape, axis } = {}) => refLogSoftmax(...dataAndShape(x, shape), axis),
   softmax: (x, { shape, axis } = {}) => refSoftmax(...dataAndShape(x, shape), axis),
@@ -23,14 +22,14 @@ export const referenceApi = {
  */
 export function referenceLogSumExp(a, { shape, axis, keepdims, b, bShape, returnSign } = {}) {
   const [data, aShape] = dataAndShape(a, shape, 'a');
-  const weights = b === undefined || typeof b === 'number' ? b : readArray(b, bShape, 'b', 'bShape');
+  const weights = b === undefined || typeof b === 'number' ? b : readHost(b, 'b', bShape, 'bShape');
   return refLogSumExp(data, aShape, { axis, keepdims, returnSign, b: weights?.data ?? weights, bShape: weights?.shape });
 }
 
 // The reference takes flat data and a shape; the library's own reader turns
 // nested arrays and numbers into that (and rejects what the library rejects).
 function dataAndShape(x, shape, name = 'x') {
-  const r = readArray(x, shape, name);
+  const r = readHost(x, name, shape);
   return [r.data, r.shape];
 }
 
@@ -57,12 +56,13 @@ export async function loadBackends({ webgpu = true } = {}) {
   });
   const list = [];
   // Each build this engine runs: relaxed SIMD (FMA) and SIMD128 can be missing.
-  const relaxed = await loadKernels({ relaxed: true }).catch(() => null);
-  if (relaxed) list.push(wrap('relaxed', 'wasm relaxed SIMD', bindApi(() => relaxed)));
-  const simd = await loadKernels({ simd: true, relaxed: false }).catch(() => null);
-  if (simd) list.push(wrap('simd', 'wasm SIMD', bindApi(() => simd)));
-  const scalar = await loadKernels({ simd: false });
-  list.push(wrap('scalar', 'wasm scalar', bindApi(() => scalar)));
+  for (const [build, label] of [['relaxed', 'wasm relaxed SIMD'], ['simd', 'wasm SIMD'], ['scalar', 'wasm scalar']]) {
+    const lsm = await load({ build }).catch((err) => {
+      if (build === 'scalar') throw err; // every engine runs it
+      return null;
+    });
+    if (lsm) list.push(wrap(build, label, lsm));
+  }
   const gpu = webgpu ? await tryWebGpu() : null;
   if (gpu) list.push(wrap('webgpu', 'WebGPU', gpu, { float32Only: true }));
   list.push(wrap('reference', 'JS reference (float64)', referenceApi));

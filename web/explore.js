@@ -1,7 +1,7 @@
 // The Explore panel: parse the form, run one backend, and show the result,
 // per-slice probabilities and the error against the float64 reference.
 // Every error the library throws is shown inline, message and all.
-import { readArray, normalizeAxes } from '../js/plan.js';
+import { readHost, normalizeAxes } from '../js/resolve.js';
 import { referenceApi, referenceLogSumExp } from './backends.js';
 import { refSoftmax } from '../js/reference/float64.js';
 import { seededRandom, randomLogits } from '../js/reference/random.js';
@@ -137,7 +137,7 @@ async function compute(backends) {
     const t0 = performance.now();
     const result = await backend.run(fn, input.x, callOpts);
     const ms = performance.now() - t0;
-    const { data, shape: xShape } = readArray(input.x, input.shape, fn === 'logSumExp' ? 'a' : 'x');
+    const { data, shape: xShape } = readHost(input.x, fn === 'logSumExp' ? 'a' : 'x', input.shape);
     const x64 = Float64Array.from(data);
     const expected = referenceResult(fn, x64, xShape, opts);
     const got = flatten(result, opts.returnSign);
@@ -152,7 +152,7 @@ async function compute(backends) {
 }
 
 function toFloat32(values, shape) {
-  const { data, shape: s, isNumber } = readArray(values, shape, 'x');
+  const { data, shape: s, isNumber } = readHost(values, 'x', shape);
   return { x: Float32Array.from(data), shape: isNumber ? [] : s };
 }
 

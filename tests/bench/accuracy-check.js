@@ -13,11 +13,9 @@ import { resolve } from 'node:path';
 import * as plain from './plain.js';
 
 const dir = resolve(process.argv[2] ?? new URL('../../js', import.meta.url).pathname);
-const { loadKernels } = await import(pathToFileURL(`${dir}/wasm.js`).href);
-const { bindApi } = await import(pathToFileURL(`${dir}/api.js`).href);
-const bind = (k) => bindApi(() => k);
-const simd = bind(await loadKernels({ simd: true, relaxed: false })); // SIMD128: bit-identical to scalar
-const scalar = bind(await loadKernels({ simd: false }));
+const { load } = await import(pathToFileURL(`${dir}/index.js`).href);
+const simd = await load({ build: 'simd' }); // SIMD128: bit-identical to scalar
+const scalar = await load({ build: 'scalar' });
 
 const ulp32 = (v) => {
   const a = Math.fround(Math.abs(v));

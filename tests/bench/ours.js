@@ -2,35 +2,35 @@
 // the kernels alone on data already in wasm memory, and the benchmark's two
 // limit kernels (kernels/limits.h) for comparison.
 import { readFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { loadKernels } from '../../js/wasm.js';
-import { planBlocks } from '../../js/plan.js';
-import { BUILD_OPTIONS } from '../helpers/builds.js';
+import { planBlocks, encodeBlocks } from '../../js/plan.js';
+import { KERNELS } from '../../js/exports.js';
 
 const ArrayType = { f32: Float32Array, f64: Float64Array };
 const BUILD_LABEL = { relaxed: 'relaxed SIMD', simd: 'SIMD', scalar: 'scalar' };
-const KERNEL = { logSoftmax: 'lsm_log_softmax', softmax: 'lsm_softmax', logSumExp: 'lsm_logsumexp' };
 const align16 = (n) => (n + 15) & ~15;
 const input = (data, dtype) => (dtype === 'f32' ? data.x32 : data.x64);
 
 // Each API and plain-JS contender runs its own instance of its JS modules
-// (the query string makes a separate module), as an app loads one.  Shared,
-// V8's call-site feedback would see the float32 and float64 contenders and
-// all three builds, and every call site would turn polymorphic: that slowed
-// a 10-element call by 10-20% here, for us and plain JS alike.
+// (the query string makes a separate module, and isolate-hooks.js passes
+// it on to what that module imports), as an app loads one.  Shared, V8's
+// call-site feedback would see the float32 and float64 contenders and all
+// three builds, and every call site would turn polymorphic: that slowed a
+// 10-element call by 10-20% here, for us and plain JS alike.
+register('./isolate-hooks.js', import.meta.url);
 const ownInstance = (path, id) => import(new URL(`${path}?contender=${id}`, import.meta.url).href);
 
 /** The public API on one build ('relaxed', 'simd' or 'scalar'), as a user calls it. */
 export async function apiContender(build, dtype) {
   const id = `ours-${build}-${dtype}`;
-  const own = await ownInstance('../../js/wasm.js', id);
-  const { bindApi } = await ownInstance('../../js/api.js', id);
-  const k = await own.loadKernels(BUILD_OPTIONS[build]);
-  const api = bindApi(() => k);
+  const { load } = await ownInstance('../../js/index.js', id);
+  const api = await load({ build });
   return {
     id,
     label: `this library ${BUILD_LABEL[build]} ${dtype}`,
     dtype,
-    memoryBytes: () => k.memory.buffer.byteLength,
+    memoryBytes: () => api.memory.buffer.byteLength,
     prepare(op, wl, data) {
       const x = input(data, dtype), opts = { shape: wl.shape, axis: wl.axis };
       return { call: () => api[op](x, opts) };
@@ -40,10 +40,11 @@ export async function apiContender(build, dtype) {
 
 /**
  * The kernel export alone, out of place, on operands placed in wasm memory
- * once.  Its own instance, so no other contender moves its operands.
+ * once.  Its own instance, so no other contender moves its operands; the
+ * loader's own, since the public API does not hand out the raw exports.
  */
 export async function kernelContender(build, dtype) {
-  const k = await loadKernels(BUILD_OPTIONS[build]);
+  const k = await loadKernels({ build: [build] });
   return {
     id: `ours-${build}-${dtype}-kernel`,
     label: `this library ${BUILD_LABEL[build]} ${dtype}, kernel only`,
@@ -51,13 +52,13 @@ export async function kernelContender(build, dtype) {
     prepare(op, wl, data) {
       const x = input(data, dtype), Type = ArrayType[dtype];
       const nOut = op === 'logSumExp' ? wl.size / wl.n : wl.size;
-      const plan = planBlocks(wl.shape, wl.axes);
+      const plan = encodeBlocks(planBlocks(wl.shape, wl.axes));
       const sizes = [plan.byteLength, x.byteLength, nOut * Type.BYTES_PER_ELEMENT].map(align16);
       const pPlan = k.reserve(sizes[0] + sizes[1] + sizes[2]);
       const pX = pPlan + sizes[0], pY = pX + sizes[1];
       new Uint32Array(k.memory.buffer, pPlan, plan.length).set(plan);
       new Type(k.memory.buffer, pX, x.length).set(x);
-      const fn = k.exports[`${KERNEL[op]}_${dtype}`];
+      const fn = k.exports[KERNELS[op][dtype]];
       const output = () => new Type(k.memory.buffer, pY, nOut).slice();
       const call = op === 'logSumExp' ? () => fn(pX, pY, 0, pPlan) : () => fn(pX, pY, pPlan);
       return { call, output };
@@ -78,7 +79,7 @@ const LIMIT_LABEL = {
 export async function limitContender(which, dtype, build = 'simd') {
   const relaxed = build === 'relaxed';
   const bytes = readFileSync(new URL(relaxed ? './limits-relaxed.wasm' : './limits.wasm', import.meta.url));
-  const k = await loadKernels({ module: bytes, simd: true, relaxed });
+  const k = await limitKernels(bytes);
   return {
     id: `${which.replace('_', '-')}-${dtype}${relaxed ? '-relaxed' : ''}`,
     label: LIMIT_LABEL[which](dtype) + (relaxed ? ', relaxed SIMD' : ''),
@@ -95,6 +96,20 @@ export async function limitContender(which, dtype, build = 'simd') {
       return { call, noCheck: true };
     },
   };
+}
+
+/** The limit kernels' instance, with room for operands from its heap base. */
+async function limitKernels(bytes) {
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  const ex = instance.exports;
+  ex._initialize?.();
+  const memory = ex.memory, base = align16(ex.lsm_heap_base());
+  const reserve = (n) => {
+    const short = base + n - memory.buffer.byteLength;
+    if (short > 0) memory.grow(Math.ceil(short / 65536));
+    return base;
+  };
+  return { exports: ex, memory, reserve };
 }
 
 /** The plain-JS three-pass version (plain.js) on the same typed array. */
