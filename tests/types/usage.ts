@@ -1,6 +1,7 @@
 // Compiled by tests/types.test.js with `tsc --strict --noEmit`: calls that
 // must type-check, and (under @ts-expect-error) calls that must not.
-import { init, logSoftmax, softmax, logSumExp } from 'logsoftmax';
+import { init, load, logSoftmax, softmax, logSumExp } from 'logsoftmax';
+import type { Build, Instance } from 'logsoftmax';
 
 export async function usage(): Promise<void> {
   const { simd }: { simd: boolean } = await init({ simd: false });
@@ -16,6 +17,13 @@ export async function usage(): Promise<void> {
   const sign: number | Float32Array | Float64Array = signed.sign;
   void [f64, inPlace, scalar, lseValue, sign];
 
+  const lsm: Instance = await load({ build: 'scalar' });
+  const build: Build = lsm.build;
+  const own: Float32Array = lsm.logSoftmax(new Float32Array(4), { shape: [2, 2] });
+  const pages: number = lsm.memory.buffer.byteLength;
+  await init({ build: 'auto' });
+  void [build, own, pages];
+
   // @ts-expect-error strings are not numeric input
   logSoftmax('1, 2, 3');
   // @ts-expect-error Int32Array is not supported
@@ -26,6 +34,10 @@ export async function usage(): Promise<void> {
   softmax([1, 2], { axis: '0' });
   // @ts-expect-error keepdims is a boolean
   logSumExp([1, 2], { keepdims: 1 });
+  // @ts-expect-error there is no such build
+  await load({ build: 'gpu' });
+  // @ts-expect-error an instance's functions are read-only
+  lsm.softmax = softmax;
   // @ts-expect-error a float32 result is not a Float64Array
   const wrong: Float64Array = logSoftmax(new Float32Array(2));
   void wrong;
