@@ -185,7 +185,7 @@ static void one_slice(const T *x, T *y, T *sign, const lsm_plan *p, size_t at, s
  * of run (rounded up).  Gathering costs more per block than loading, so a
  * group goes side by side from w >= run / 2, and only runs shorter than two
  * blocks are considered: at 32 to 64 it no longer paid (tests/bench/NOTES.md,
- * attempt 13). */
+ * "Short rows side by side"). */
 static inline int side_by_side_pays(const lsm_plan *p, size_t w) { return 2 * w >= p->run; }
 
 static inline void rows(const T *x, T *y, T *sign, const lsm_plan *p, int op) {
