@@ -1,8 +1,20 @@
 /** The WebAssembly builds: relaxed SIMD (FMA in the exp), SIMD128, and scalar. */
 export type Build = 'relaxed' | 'simd' | 'scalar';
 
+// WebAssembly, URL and fetch's Response are the platform's own types where the
+// consumer's lib declares them (DOM, or @types/node's), and left out or plain
+// objects otherwise, so that a project without DOM types still type-checks.
+type Global<Name extends string> = typeof globalThis extends Record<Name, infer G> ? G : never;
+type InstanceOf<C, Fallback> = C extends { prototype: infer P } ? P : Fallback;
+/** `WebAssembly.Module` where declared. */
+export type WasmModule = InstanceOf<Global<'WebAssembly'> extends { Module: infer C } ? C : never, never>;
+/** `WebAssembly.Memory` where declared, else the part of it that is used here. */
+export type WasmMemory = InstanceOf<Global<'WebAssembly'> extends { Memory: infer C } ? C : never, { readonly buffer: ArrayBuffer }>;
+type FetchResponse = InstanceOf<Global<'Response'>, never>;
+
 /** A published build to self-host: a compiled module, its bytes, a URL, or a (promised) fetch Response. */
-export type ModuleSource = WebAssembly.Module | BufferSource | string | URL | Response | PromiseLike<Response>;
+export type ModuleSource = WasmModule | ArrayBuffer | ArrayBufferView | string | InstanceOf<Global<'URL'>, never> |
+  FetchResponse | PromiseLike<FetchResponse>;
 
 /** Options for {@link load}. */
 export interface LoadOptions {
@@ -25,7 +37,7 @@ export interface Instance {
   /** The build this instance runs. */
   readonly build: Build;
   /** Its wasm memory: it grows to the largest call's operands and is not shrunk. */
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly logSoftmax: typeof logSoftmax;
   readonly softmax: typeof softmax;
   readonly logSumExp: typeof logSumExp;
