@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBuilds } from './helpers/builds.js';
 import { seededRandom, randomLogits } from '../js/reference/random.js';
+import { size } from '../js/reference/shapes.js';
 
 // Not the relaxed build: whether it fuses is the engine's choice (README).
 const [simd, scalar] = (await loadBuilds(['simd', 'scalar'])).map((b) => b.api);
@@ -66,7 +67,7 @@ for (const dtype of [Float32Array, Float64Array]) {
     const rand = seededRandom(dtype === Float32Array ? 11 : 12);
     let cases = 0;
     for (const shape of SHAPES) {
-      const n = shape.reduce((a, b) => a * b);
+      const n = size(shape);
       for (const [kind, make] of Object.entries(DATA)) {
         const x = dtype.from(make(rand, n));
         for (const axis of axesFor(shape.length)) {
@@ -101,12 +102,12 @@ for (const dtype of [Float32Array, Float64Array]) {
   test(`weighted logSumExp agrees bit for bit between builds (${dtype.name})`, () => {
     const rand = seededRandom(dtype === Float32Array ? 21 : 22);
     for (const shape of SHAPES) {
-      const n = shape.reduce((a, b) => a * b);
+      const n = size(shape);
       for (const [kind, make] of Object.entries(DATA)) {
         const a = dtype.from(make(rand, n));
         for (const bShape of bShapesFor(shape)) {
           for (const [wKind, weight] of Object.entries(WEIGHTS)) {
-            const b = dtype.from({ length: bShape.reduce((p, q) => p * q) }, () => weight(rand));
+            const b = dtype.from({ length: size(bShape) }, () => weight(rand));
             for (const axis of [null, -1, 0, []]) {
               for (const returnSign of [false, true]) {
                 const opts = { shape, axis, b, bShape, returnSign };

@@ -14,22 +14,16 @@ import { readFileSync } from 'node:fs';
 import { loadBuilds } from './helpers/builds.js';
 import * as publicApi from '../js/index.js';
 import { ulp32 } from '../js/reference/ulp.js';
+import { nest } from '../js/reference/shapes.js';
 
 const load = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')).cases;
 const FIXTURES = { 'semantics.json': load('semantics.json'), 'accuracy.json': load('accuracy.json') };
 
 const SPECIAL = { nan: NaN, inf: Infinity, '-inf': -Infinity };
 const decode = (v) => (typeof v === 'string' ? SPECIAL[v] : v);
-const size = (shape) => shape.reduce((n, d) => n * d, 1);
 const sameShape = (p, q) => p.length === q.length && p.every((d, i) => d === q[i]);
 
 // ------------------------------------------------------------- inputs ---
-
-function nest(flat, shape) {
-  if (shape.length === 1) return flat.slice();
-  const step = size(shape.slice(1));
-  return Array.from({ length: shape[0] }, (_, i) => nest(flat.slice(i * step, (i + 1) * step), shape.slice(1)));
-}
 
 /** A fixture operand as the JS value a user would pass. */
 function operand(spec) {
@@ -64,9 +58,6 @@ function callOf(c) {
 }
 
 // ----------------------------------------------------------- accuracy ---
-
-
-/** Spacing of float32 numbers at |v| (2^-149 in the subnormal range). */
 
 /** Is a finite `got` close enough to the 50-digit reference `ref`? */
 function close(c, dtype, got, ref) {

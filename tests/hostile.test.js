@@ -13,31 +13,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { loadBuilds } from './helpers/builds.js';
+import { tolerance } from './helpers/bounds.js';
 import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
-import { ulp32, kind } from '../js/reference/ulp.js';
+import { kind } from '../js/reference/ulp.js';
+import { size } from '../js/reference/shapes.js';
 
 const builds = await loadBuilds();
 
 // ------------------------------------------------------------ comparison ---
 
-const F64_REL = 1e-13;
-// As in tests/property.test.js: the issue-2 accuracy bounds.
-const TOL = {
-  logSoftmax: { f32: (r) => 2 * ulp32(Math.max(1, Math.abs(r))), f64: (r) => F64_REL * Math.max(1, Math.abs(r)) },
-  softmax: { f32: (r) => 4 * ulp32(r), f64: (r) => F64_REL * Math.max(Math.abs(r), 2 ** -1022) },
-  logSumExp: { f32: (r) => 2 * ulp32(Math.max(1, Math.abs(r))), f64: (r) => F64_REL * Math.max(1, Math.abs(r)) },
-};
-
 /**
  * `got` against the float64 reference: the reference is first rounded to
  * the result's dtype (a float32 result of -6e38 is -inf), then NaN and
- * infinities must match exactly and finite values be within the bound.
+ * infinities must match exactly and finite values be within the promised
+ * bound (tests/helpers/bounds.js).
  */
 function assertMatches(got, ref, fn, dt, what) {
   const round = dt === 'f32' ? Math.fround : (v) => v;
   for (let i = 0; i < ref.length; i++) {
     const g = got[i], r = ref[i], rr = round(r);
-    const ok = kind(g) === kind(rr) && (kind(rr) !== 'finite' || g === rr || Math.abs(g - r) <= TOL[fn][dt](r));
+    const ok = kind(g) === kind(rr) && (kind(rr) !== 'finite' || g === rr || Math.abs(g - r) <= tolerance(dt, fn, r));
     if (!ok) assert.fail(`${what}: [${i}] got ${g}, reference ${r}`);
   }
 }
@@ -57,8 +52,7 @@ const caseArb = fc.integer({ min: 0, max: 5 }).chain((rank) => fc.record({
 }));
 
 function valuesOf(c) {
-  const n = c.shape.reduce((p, d) => p * d, 1);
-  const v = Float64Array.from({ length: n }, (_, i) => c.picks[i % c.picks.length]);
+  const v = Float64Array.from({ length: size(c.shape) }, (_, i) => c.picks[i % c.picks.length]);
   // A float32 input is judged on the values it actually holds.
   return c.dtype === 'f32' ? Float64Array.from(Float32Array.from(v)) : v;
 }

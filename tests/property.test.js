@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { loadBuilds } from './helpers/builds.js';
+import { tolerance } from './helpers/bounds.js';
 import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
 import { seededRandom, randomLogits } from '../js/reference/random.js';
-import { ulp32, kind } from '../js/reference/ulp.js';
+import { kind } from '../js/reference/ulp.js';
+import { size, nest, axesOf } from '../js/reference/shapes.js';
 
 const SEED = 20240611;
 const RUNS = 1000;
@@ -55,8 +57,6 @@ const builds = await loadBuilds();
 
 // ------------------------------------------------------------ arbitraries ---
 
-const size = (shape) => shape.reduce((n, d) => n * d, 1);
-
 // Small dims, plus now and then one long one whose length is no multiple of
 // the kernels' 4- or 16-lane blocks.
 const shapeArb = fc.integer({ min: 0, max: 4 }).chain((rank) => fc.tuple(
@@ -100,11 +100,6 @@ const caseArb = shapeArb.chain((shape) => fc.record({
 
 // ------------------------------------------------------------------ data ---
 
-function axesOf(axis, rank) {
-  if (axis === null || axis === undefined) return [...Array(rank).keys()];
-  return (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a));
-}
-
 /** For each element, the C-order index of the slice (kept multi-index) it is in. */
 function sliceIds(shape, axes) {
   const ids = new Int32Array(size(shape));
@@ -136,12 +131,6 @@ function makeValues(shape, axes, d) {
   }
   // float32 inputs are compared with the reference on their float32 values.
   return d.dtype === 'f32' ? Float64Array.from(Float32Array.from(v)) : v;
-}
-
-function nest(flat, shape, offset = 0) {
-  if (shape.length === 0) return flat[offset];
-  const inner = size(shape.slice(1));
-  return Array.from({ length: shape[0] }, (_, i) => nest(flat, shape.slice(1), offset + i * inner));
 }
 
 /**
@@ -190,14 +179,6 @@ function assertClose(got, ref, tol, what) {
   }
 }
 
-const F64_REL = 1e-13;
-const tolerances = {
-  logSoftmax: { f32: (r) => 2 * ulp32(Math.max(1, Math.abs(r))), f64: (r) => F64_REL * Math.max(1, Math.abs(r)) },
-  // 4 ulp of the value itself (ulp32 is 2^-149 among subnormals).
-  softmax: { f32: (r) => 4 * ulp32(r), f64: (r) => F64_REL * Math.max(Math.abs(r), 2 ** -1022) },
-  logSumExp: { f32: (r) => 2 * ulp32(Math.max(1, Math.abs(r))), f64: (r) => F64_REL * Math.max(1, Math.abs(r)) },
-};
-
 const describeCase = (c) => JSON.stringify(c, (k, v) => (v === undefined ? 'undefined' : v));
 
 // ------------------------------------------------------- log_softmax, softmax ---
@@ -230,12 +211,12 @@ for (const { name: build, api } of builds) {
         const dt = d.dtype === 'f32' ? 'f32' : 'f64';
         if (d.dtype === 'plain' && shape.length === 0) {
           assert.equal(typeof got, 'number');
-          assertClose([got], expected, tolerances[fn].f64, `${fn} ${describeCase(c)}`);
+          assertClose([got], expected, (r) => tolerance('f64', fn, r), `${fn} ${describeCase(c)}`);
           return;
         }
         assert.ok(got instanceof (dt === 'f32' ? Float32Array : Float64Array), 'result type');
         if (out) assert.equal(got, out, 'returns out');
-        assertClose(got, expected, tolerances[fn][dt], `${fn} ${describeCase(c)}`);
+        assertClose(got, expected, (r) => tolerance(dt, fn, r), `${fn} ${describeCase(c)}`);
         if (layout === 'viewOut' || layout === 'viewX' || layout === 'inplace') assertSentinels(got);
         if (layout === 'viewX') assert.deepEqual(x, x.constructor.from(values), 'input untouched');
       }), { seed: SEED, numRuns: RUNS });
@@ -325,7 +306,7 @@ function assertWeightedClose(got, gotSign, expected, lseAbs, n, dt, what) {
       continue;
     }
     const kappa = Number.isFinite(r) ? Math.max(1, Math.exp(lseAbs[i] - r)) : 1;
-    const tol = tolerances.logSumExp[dt](r) * kappa;
+    const tol = tolerance(dt, 'logSumExp', r) * kappa;
     if (kind(g) !== kind(r) || (kind(r) === 'finite' && !(Math.abs(g - r) <= tol))) {
       assert.fail(`${what}[${i}]: got ${g}, reference ${r} (tolerance ${kind(r) === 'finite' ? tol : 'exact'})`);
     }

@@ -1,4 +1,6 @@
 // The benchmark's workloads and their inputs.
+import { size, axesOf } from '../../js/reference/shapes.js';
+import { seededRandom } from '../../js/reference/random.js';
 
 export const WORKLOADS = [
   { label: '[1,10]', shape: [1, 10], axis: -1 },
@@ -17,15 +19,13 @@ export const WORKLOADS = [
   // the hot path.
   { label: '[64,1000] masked', shape: [64, 1000], axis: -1, masked: 0.25 },
 ].map((wl) => {
-  const list = Array.isArray(wl.axis) ? wl.axis : [wl.axis];
-  const axes = list.map((a) => (a < 0 ? a + wl.shape.length : a)).sort((p, q) => p - q);
-  const size = wl.shape.reduce((p, q) => p * q, 1);
-  return { ...wl, axes, size, ...blockView(wl.shape, axes) };
+  const axes = axesOf(wl.axis, wl.shape.length);
+  return { ...wl, axes, size: size(wl.shape), ...blockView(wl.shape, axes) };
 });
 
 /** The workload as [outer, n, inner] around its (contiguous) reduced axes. */
 function blockView(shape, axes) {
-  const prod = (a, b) => shape.slice(a, b).reduce((p, q) => p * q, 1);
+  const prod = (a, b) => size(shape.slice(a, b));
   const first = axes[0], last = axes[axes.length - 1];
   if (last - first + 1 !== axes.length) throw new Error('the benchmark expects contiguous axes');
   return { outer: prod(0, first), n: prod(first, last + 1), inner: prod(last + 1, shape.length) };
@@ -38,18 +38,13 @@ export function lastAxisView(wl) {
 }
 
 /** Logits ~ N(0, 3^2) from a fixed seed, the fraction `masked` of them -inf: the same numbers on every run. */
-export function makeInputs(size, masked = 0, seed = 12345) {
-  let s = seed >>> 0;
-  const uniform = () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  const x32 = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
+export function makeInputs(n, masked = 0, seed = 12345) {
+  const rand = seededRandom(seed);
+  // Half a step up, into (0, 1), so that log(uniform()) is finite:
+  // k/2^32 + 2^-33 is (k + 0.5)/2^32 exactly.
+  const uniform = () => rand() + 2 ** -33;
+  const x32 = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
     x32[i] = 3 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
     if (masked && uniform() < masked) x32[i] = -Infinity;
   }
