@@ -1,7 +1,7 @@
 // The Explore panel: parse the form, run one backend, and show the result,
 // per-slice probabilities and the error against the float64 reference.
 // Every error the library throws is shown inline, message and all.
-import { readHost, normalizeAxes } from '../js/resolve.js';
+import { readHost, normalizeAxes, shapeSize } from '../js/resolve.js';
 import { referenceApi, referenceLogSumExp } from './backends.js';
 import { refSoftmax } from '../js/reference/float64.js';
 import { seededRandom, randomLogits } from '../js/reference/random.js';
@@ -71,13 +71,13 @@ function generateRandom() {
   let shape;
   try {
     shape = parseShape($('gen-shape').value) ?? [10];
-    if (shape.some((d) => !Number.isInteger(d) || d < 0) || shape.reduce((n, d) => n * d, 1) > 100_000) throw 0;
+    if (shape.some((d) => !Number.isInteger(d) || d < 0) || shapeSize(shape) > 100_000) throw 0;
   } catch {
     showError($('explore-error'), 'generator shape must be a few non-negative integers, at most 100,000 elements, e.g. "4, 10"');
     return;
   }
   const sd = Number($('gen-scale').value) || 0;
-  const n = shape.reduce((p, d) => p * d, 1);
+  const n = shapeSize(shape);
   const values = randomLogits(seededRandom(Date.now()), n, { sd }).map((v) => +v.toPrecision(4));
   $('x-input').value = formatNested(values, shape);
   $('x-shape').value = '';
@@ -205,7 +205,7 @@ function probabilities(fn, value, x64, shape, axis) {
 function sliceIndices(shape, axes) {
   const reduced = new Set(axes);
   const slices = new Map();
-  const n = shape.reduce((p, d) => p * d, 1);
+  const n = shapeSize(shape);
   for (let i = 0; i < n; i++) {
     let rest = i, key = 0, mul = 1;
     for (let d = shape.length - 1; d >= 0; d--) {

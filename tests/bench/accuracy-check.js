@@ -11,20 +11,15 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import * as plain from './plain.js';
+import { BOUND32, tolerance } from '../helpers/bounds.js';
+import { seededRandom } from '../../js/reference/random.js';
 
 const dir = resolve(process.argv[2] ?? new URL('../../js', import.meta.url).pathname);
 const { load } = await import(pathToFileURL(`${dir}/index.js`).href);
 const simd = await load({ build: 'simd' }); // SIMD128: bit-identical to scalar
 const scalar = await load({ build: 'scalar' });
 
-const ulp32 = (v) => {
-  const a = Math.fround(Math.abs(v));
-  if (a < 2 ** -126) return 2 ** -149;
-  return 2 ** (Math.floor(Math.log2(a)) - 23);
-};
-
-let seed = 7;
-const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const rand = seededRandom(7);
 function logits(n, kind) {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -42,10 +37,9 @@ function compare(op, got, ref, where) {
       if (!Object.is(got[i], Math.fround(ref[i])) && !(Number.isNaN(got[i]) && Number.isNaN(ref[i]))) fail(op, where, i, got[i], ref[i]);
       continue;
     }
-    const err = op === 'softmax'
-      ? Math.abs(got[i] - ref[i]) / (ref[i] < 2 ** -126 ? 2 ** -149 : ulp32(ref[i]))
-      : Math.abs(got[i] - ref[i]) / ulp32(Math.max(1, Math.abs(ref[i])));
-    const bound = op === 'softmax' ? 4 : 2;
+    // In ulps of the promised bound's measure (tests/helpers/bounds.js).
+    const bound = BOUND32[op];
+    const err = Math.abs(got[i] - ref[i]) / (tolerance('f32', op, ref[i]) / bound);
     if (err > worst[op]) worst[op] = err;
     if (!(err <= bound)) fail(op, where, i, got[i], ref[i], err);
   }
