@@ -2,7 +2,7 @@
 // tests/fixtures/gen_fixtures.py) against every wasm build and the public
 // entry point.  Non-finite results, signs, dtypes, shapes and scalar-vs-array
 // returns must match exactly; finite values must be within the accuracy the
-// issue sets, measured against 50-digit mpmath values:
+// README promises, measured against 50-digit mpmath values:
 //   float64  rtol 1e-13 ("strict" cases: scipy's own test inputs, and softmax);
 //            |err| <= 1e-13 * max(1, |ref|) for the logs elsewhere, since
 //            log(1 + tiny) cannot be relatively accurate in any float64 formula
