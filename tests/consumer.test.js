@@ -6,13 +6,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync, realpathSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { startServer } from '../web/serve.js';
 import { launchBrowser, browserSkipReason } from './helpers/browser.js';
+import { installPackedPackage, bundle } from './helpers/packed.js';
 import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
 import { seededRandom, randomLogits } from '../js/reference/random.js';
 import { withinBound } from './helpers/bounds.js';
@@ -24,16 +23,6 @@ const TSC = join(REPO, 'node_modules/typescript/bin/tsc');
 const INPUT = { x: Array.from(randomLogits(seededRandom(3), 12, { sd: 4 })), shape: [3, 4] };
 
 let dir, app;
-
-/** Packs the repo and installs the tarball, offline, into a new project. */
-function installPackedPackage() {
-  dir = realpathSync(mkdtempSync(join(tmpdir(), 'logsoftmax-consumer-')));
-  const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' }));
-  app = join(dir, 'app');
-  cpSync(FIXTURES, app, { recursive: true });
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(dir, filename)], { cwd: app, stdio: 'pipe' });
-}
 
 /** Checks what a consumer computed for INPUT against the float64 reference. */
 function checkResults(got, where) {
@@ -48,7 +37,7 @@ function checkResults(got, where) {
   assert.ok(Math.abs(got.logSumExp - lse) <= 1e-14 * Math.abs(lse), `${where} logSumExp ${got.logSumExp} vs ${lse}`);
 }
 
-before(installPackedPackage);
+before(() => ({ dir, app } = installPackedPackage(FIXTURES)));
 after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
 describe('Node ESM consumer', () => {
@@ -89,13 +78,7 @@ describe('browser consumers in Chromium', { skip: skip ?? false }, () => {
 
   before(async () => {
     // A plain esbuild bundle: nothing specific to this package.
-    const result = await esbuild.build({
-      absWorkingDir: join(app, 'browser'), entryPoints: ['main.js', 'worker.js'], outdir: 'dist',
-      bundle: true, format: 'esm', platform: 'browser', metafile: true, logLevel: 'silent',
-    });
-    const inputs = Object.keys(result.metafile.inputs);
-    assert.ok(inputs.some((p) => p.includes('node_modules/logsoftmax/js/')), `bundle inputs ${inputs}`);
-    assert.ok(inputs.every((p) => !p.startsWith('..') || p.startsWith('../node_modules/logsoftmax/')), `bundle reaches outside the app: ${inputs}`);
+    await bundle(app, { dir: 'browser', entryPoints: ['main.js', 'worker.js'] });
     server = await startServer({ port: 0, root: app });
     browser = await launchBrowser();
   });
