@@ -1,6 +1,7 @@
 // Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven
 // by playwright-core (never a downloaded browser).  Where Chromium is missing
-// the tests skip loudly, except under CI=true, where that is a failure.
+// the tests skip loudly, except under CI=true, where that is a failure; the
+// other engines (helpers/engines.js) follow the same policy.
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -8,8 +9,18 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Why browser tests cannot run here, or null if they can.  Throws under CI. */
 export function browserSkipReason() {
-  if (existsSync(CHROMIUM)) return null;
-  const why = `Chromium not found at ${CHROMIUM}: browser tests SKIPPED (apt-get install chromium)`;
+  return executableSkipReason('Chromium', CHROMIUM, 'apt-get install chromium');
+}
+
+/**
+ * The skip policy of every browser test: null if `path` exists; else a loud
+ * warning and the reason to skip, or under CI=true an error.
+ * @param {string} name what is missing, for the message
+ * @param {string} install the command that installs it
+ */
+export function executableSkipReason(name, path, install) {
+  if (existsSync(path)) return null;
+  const why = `${name} not found at ${path}: browser tests SKIPPED (${install})`;
   if (process.env.CI === 'true') throw new Error(`${why}, and CI=true requires them`);
   console.warn(`\n*** ${why} ***\n`);
   return why;
