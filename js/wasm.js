@@ -70,8 +70,8 @@ async function compileSource(source) {
 /**
  * Compiles and instantiates a build.
  * @param {{build: string[], module?: any}} options `build`: the acceptable
- *   builds, best first; the first this engine supports is taken, the last
- *   in any case.  `module` self-hosts the wasm (a WebAssembly.Module, bytes,
+ *   builds, best first; the first this engine supports is taken, and none
+ *   is an Error.  `module` self-hosts the wasm (a WebAssembly.Module, bytes,
  *   a URL, or a (promised) Response); it must be one of `build`.
  * @returns {Promise<object>} kernels: {build, exports, memory, reserve, heap}
  */
@@ -80,7 +80,12 @@ export async function loadKernels({ build, module }) {
   if (module !== undefined) {
     compiled = await compileSource(module);
   } else {
-    name = build.find(supports) ?? build[build.length - 1];
+    name = build.find(supports);
+    // Refused before anything is fetched: the engine could not compile it.
+    if (name === undefined) {
+      throw new Error(`logsoftmax: this engine does not support the ${build.join(' or the ')} build (it lacks ${
+        build.includes('simd') ? 'SIMD128' : 'relaxed SIMD'}); the scalar build runs everywhere`);
+    }
     compiled = await WebAssembly.compile(decodeBase64((await SOURCES[name]()).default));
   }
   const instance = await WebAssembly.instantiate(compiled, {});

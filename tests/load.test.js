@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { load, init } from '../js/index.js';
 import { relaxedSimdSupported } from '../js/wasm.js';
 
@@ -67,4 +68,22 @@ test('logSumExp writes its values to out when given one', async () => {
     { name: 'TypeError', message: 'out must be a Float32Array like the result; got Float64Array(1)' });
   assert.throws(() => lsm.logSumExp(new Float32Array(4), { shape: [2, 2], axis: 0, out: new Float32Array(3) }),
     { name: 'RangeError', message: 'out has length 3; the result has 2' });
+});
+
+test('load({ build }) of a build the engine lacks rejects with the library\'s message, before fetching it', (t) => {
+  // A Node whose V8 runs relaxed SIMD only behind a flag, run without it.
+  const code = `import { load } from './js/index.js';
+    load({ build: 'relaxed' }).then(() => console.log('resolved'), (e) => console.log(e.constructor.name + ': ' + e.message));`;
+  const run = (flags) => execFileSync(process.execPath, [...flags, '--input-type=module', '-e', code],
+    { cwd: new URL('..', import.meta.url), encoding: 'utf8' }).trim();
+  if (run([]) === 'resolved') {
+    t.skip('this Node runs relaxed SIMD by default');
+    return;
+  }
+  // With the module hook below, importing the relaxed build's module would print it.
+  const traced = `import { register } from 'node:module';
+    register('data:text/javascript,' + encodeURIComponent('export async function load(u, c, n) { if (u.includes("wasm-relaxed")) console.log("fetched " + u); return n(u, c); }'));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', traced + code],
+    { cwd: new URL('..', import.meta.url), encoding: 'utf8' }).trim();
+  assert.equal(out, 'Error: logsoftmax: this engine does not support the relaxed build (it lacks relaxed SIMD); the scalar build runs everywhere');
 });
