@@ -54,6 +54,16 @@ describe('Node ESM consumer', () => {
     assert.ok(got.webgpuExports.includes('createGpu'), `logsoftmax/webgpu exports ${got.webgpuExports}`);
   });
 
+  // package.json's engines admits only the Node versions whose require()
+  // loads an ES module (20.19+, 22.12+): CommonJS callers work too.
+  test('require() from CommonJS loads it, and it computes', () => {
+    const code = `const lsm = require('logsoftmax');
+      lsm.init().then(() => console.log(JSON.stringify(Array.from(lsm.logSoftmax(new Float64Array([0, Math.log(3)]))))));`;
+    const out = execFileSync(process.execPath, ['-e', code], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const got = JSON.parse(out), ref = refLogSoftmax([0, Math.log(3)], [2], -1);
+    got.forEach((v, i) => assert.ok(withinBound('f64', 'logSoftmax', v, ref[i]), `require: [${i}] ${v} vs ${ref[i]}`));
+  });
+
   test('self-hosts the exported scalar .wasm', () => {
     const got = run({ selfHost: true });
     assert.equal(got.simd, false);
@@ -69,6 +79,13 @@ test('TypeScript: a consumer type-checks with tsc --strict, a wrong call does no
   const errors = bad.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
   assert.equal(errors.length, 1, bad.stdout);
   assert.match(errors[0], /^ts\/bad\.ts\(4,/, 'the one error is the wrong call');
+});
+
+// TypeScript's older "node" resolution ignores "exports": typesVersions
+// must lead it to both entry points' types.
+test('TypeScript: moduleResolution "node" finds the types of logsoftmax and logsoftmax/webgpu', () => {
+  const r = spawnSync(process.execPath, [TSC, '-p', 'ts/tsconfig.node10.json'], { cwd: app, encoding: 'utf8' });
+  assert.equal(r.status, 0, `tsc on entries.ts:\n${r.stdout}${r.stderr}`);
 });
 
 const skip = browserSkipReason();
