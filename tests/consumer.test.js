@@ -119,7 +119,7 @@ describe('browser consumers in Chromium', { skip: skip ?? false }, () => {
     const { page, errors } = await open('browser/index.html');
     const inPage = await page.evaluate((input) => window.app.compute(input), INPUT);
     assert.equal(inPage.simd, true);
-    assert.equal(inPage.relaxed, true, 'Chromium runs relaxed SIMD: the bundle loads that chunk');
+    assert.equal(inPage.relaxed, true, 'Chromium runs relaxed SIMD: the bundle (no splitting: every build inlined) picks that one');
     checkResults(inPage, 'bundled page');
     const inWorker = await page.evaluate((input) => window.app.computeInWorker(input), INPUT);
     checkResults(inWorker, 'bundled worker');
