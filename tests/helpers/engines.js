@@ -17,8 +17,10 @@
 //
 // startWireServer() serves the repository (and other directories) as
 // `npm start` does and logs every response, so tests can see which files went
-// over the wire.
+// over the wire; buildsCarried() says which wasm builds a response (or any
+// file a bundler emitted) carries.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -31,6 +33,45 @@ export const ENGINES = ['chromium', 'firefox', 'webkit'];
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const WEBKIT_DRIVER = process.env.WEBKIT_WEBDRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
 const XVFB = process.env.XVFB_PATH ?? '/usr/bin/Xvfb';
+
+// The build init() must pick in each engine: relaxed SIMD from the versions
+// the README's browser table gives, SIMD128 before; WebKit has no relaxed SIMD.
+const major = (version) => Number(String(version).split('.')[0]);
+const EXPECTED_BUILD = {
+  chromium: (version) => (major(version) >= 114 ? 'relaxed' : 'simd'),
+  firefox: (version) => (major(version) >= 146 ? 'relaxed' : 'simd'),
+  webkit: () => 'simd',
+};
+
+/** The build init() picks in `engine` at `version` (a launched browser's `version`). */
+export function expectedBuild(engine, version) {
+  if (!EXPECTED_BUILD[engine]) throw new RangeError(`unknown engine ${engine}`);
+  return EXPECTED_BUILD[engine](version);
+}
+
+// Each build's bytes, and their base64 as js/wasm-<build>.js embeds it: a
+// bundler copies that string literal into whatever chunk holds the module,
+// so the string itself names the build wherever it lands.  Read from the
+// .wasm files rather than imported from js/wasm-<build>.js, so that a
+// generated module that drifted from its .wasm is not taken on trust.
+const BUILDS = ['relaxed', 'simd', 'scalar'];
+const WASM_DIR = new URL('../../js/', import.meta.url);
+const RAW = Object.fromEntries(BUILDS.map((b) => [b, readFileSync(new URL(`logsoftmax-${b}.wasm`, WASM_DIR))]));
+const BASE64 = Object.fromEntries(BUILDS.map((b) => [b, RAW[b].toString('base64')]));
+const WASM_MAGIC = Buffer.from([0, 0x61, 0x73, 0x6d]);
+
+/**
+ * The builds whose bytes `body` carries, best first: a build's base64
+ * anywhere in it (its own module, a bundler's chunk of it, or a bundle that
+ * inlined several), or the body being that build's .wasm.  [] for none.
+ * @param {Buffer} body
+ * @returns {string[]}
+ */
+export function buildsCarried(body) {
+  if (body.subarray(0, 4).equals(WASM_MAGIC)) return BUILDS.filter((b) => body.equals(RAW[b]));
+  const text = body.toString('latin1');
+  return BUILDS.filter((b) => text.includes(BASE64[b]));
+}
 
 /** Why `engine` cannot run here, or null if it can.  Throws under CI=true. */
 export function engineSkipReason(engine) {
