@@ -7,9 +7,9 @@
 // playground; tests/playground.test.js covers it fully in Chromium.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ENGINES, engineSkipReason, launch, startWireServer } from './helpers/engines.js';
+import { ENGINES, engineSkipReason, launch, startWireServer, expectedBuild, buildsCarried } from './helpers/engines.js';
 import { installPackedPackage, bundle } from './helpers/packed.js';
 import { withinBound } from './helpers/bounds.js';
 import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
@@ -18,15 +18,6 @@ import { seededRandom, randomLogits } from '../js/reference/random.js';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./engines/', import.meta.url));
 const BUILDS = ['relaxed', 'simd', 'scalar'];
-
-// The build each engine's init() must pick: relaxed SIMD from the versions
-// the README's browser table gives, SIMD128 before; WebKit has no relaxed SIMD.
-const major = (version) => Number(version.split('.')[0]);
-const EXPECTED_BUILD = {
-  chromium: (version) => (major(version) >= 114 ? 'relaxed' : 'simd'),
-  firefox: (version) => (major(version) >= 146 ? 'relaxed' : 'simd'),
-  webkit: () => 'simd',
-};
 
 // Rows of 37 (SIMD bodies and tails in both dtypes): random logits, wide
 // ones, one NaN (its row and column), a row a third -inf, a row all -inf.
@@ -74,16 +65,13 @@ function checkResults(got, where) {
   }
 }
 
-// Which build a response carries, by its content: a build's base64 (its own
-// module, or the chunk a bundler made of it) or its raw .wasm bytes.
-const BASE64 = Object.fromEntries(await Promise.all(BUILDS.map(async (b) => [b, (await import(`../js/wasm-${b}.js`)).default])));
-const RAW = Object.fromEntries(BUILDS.map((b) => [b, readFileSync(`${REPO}js/logsoftmax-${b}.wasm`)]));
+// Which build a response carries, by its content (helpers/engines.js);
+// several builds in one response, or a .wasm of none of them, count too.
 const WASM_MAGIC = Buffer.from([0, 0x61, 0x73, 0x6d]);
-
 function buildCarried(body) {
-  if (body.subarray(0, 4).equals(WASM_MAGIC)) return BUILDS.find((b) => body.equals(RAW[b])) ?? 'an unknown .wasm';
-  const text = body.toString('latin1');
-  return BUILDS.find((b) => text.includes(BASE64[b])) ?? null;
+  const builds = buildsCarried(body);
+  if (builds.length) return builds.join(' + ');
+  return body.subarray(0, 4).equals(WASM_MAGIC) ? 'an unknown .wasm' : null;
 }
 
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
@@ -120,7 +108,7 @@ describe('browser engines', () => {
 
       before(async () => {
         browser = await launch(engine);
-        expected = EXPECTED_BUILD[engine](browser.version);
+        expected = expectedBuild(engine, browser.version);
       });
 
       after(() => browser?.close());
