@@ -8,6 +8,14 @@ import { bindApi } from './api.js';
 
 const BUILD_NAMES = ['auto', ...BUILDS];
 
+/** The builds that `build` ('auto' or a name) accepts, best first; `fn` names the caller in the error. */
+function buildsOf(build, fn) {
+  if (!BUILD_NAMES.includes(build)) {
+    throw new RangeError(`${fn} option build must be one of ${BUILD_NAMES.map((b) => `'${b}'`).join(', ')}; got ${describe(build)}`);
+  }
+  return build === 'auto' ? BUILDS : [build];
+}
+
 /**
  * Compiles a build into a new instance with its own memory.
  * @param {{build?: 'auto'|'relaxed'|'simd'|'scalar', module?: WebAssembly.Module | BufferSource | string | URL | Response | Promise<Response>}} [options]
@@ -21,11 +29,7 @@ export async function load(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`load options must be an object; got ${describe(options)}`);
   }
-  const build = options.build ?? 'auto';
-  if (!BUILD_NAMES.includes(build)) {
-    throw new RangeError(`load option build must be one of ${BUILD_NAMES.map((b) => `'${b}'`).join(', ')}; got ${describe(build)}`);
-  }
-  return instantiate(build === 'auto' ? BUILDS : [build], options.module);
+  return instantiate(buildsOf(options.build ?? 'auto', 'load'), options.module);
 }
 
 async function instantiate(builds, module) {
@@ -78,10 +82,7 @@ function initBuilds(options) {
   }
   if (build !== undefined) {
     if (simd !== undefined || relaxed !== undefined) throw new TypeError('init takes build, or simd and relaxed, not both');
-    if (!BUILD_NAMES.includes(build)) {
-      throw new RangeError(`init option build must be one of ${BUILD_NAMES.map((b) => `'${b}'`).join(', ')}; got ${describe(build)}`);
-    }
-    return build === 'auto' ? BUILDS : [build];
+    return buildsOf(build, 'init');
   }
   if (relaxed === true && options.module === undefined && !relaxedSimdSupported()) {
     throw new Error('logsoftmax: relaxed: true, but this engine does not support relaxed SIMD');
