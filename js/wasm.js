@@ -41,9 +41,28 @@ const RELAXED_PROBE = new Uint8Array([
 /** Whether this engine validates relaxed-SIMD instructions. */
 export const relaxedSimdSupported = () => WebAssembly.validate(RELAXED_PROBE);
 
-/** Whether this engine runs `build`. */
-export function supports(build) {
-  return build === 'scalar' || WebAssembly.validate(build === 'relaxed' ? RELAXED_PROBE : SIMD_PROBE);
+/**
+ * What this engine lacks to run `build` from the package, or null: the SIMD
+ * builds are embedded deflated (build.sh), so they also need
+ * DecompressionStream (every engine with SIMD128 has it but Firefox 89-112).
+ */
+function lacks(build) {
+  if (build === 'scalar') return null;
+  if (!WebAssembly.validate(SIMD_PROBE)) return 'SIMD128';
+  if (build === 'relaxed' && !relaxedSimdSupported()) return 'relaxed SIMD';
+  return typeof DecompressionStream === 'function' ? null : 'DecompressionStream, which unpacks the embedded build';
+}
+
+/** Whether this engine runs `build` as the package embeds it. */
+export const supports = (build) => lacks(build) === null;
+
+/** A build's bytes, as its module embeds them. */
+async function builtinBytes(build) {
+  const source = await SOURCES[build]();
+  const bytes = decodeBase64(source.default);
+  if (!source.deflated) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 async function compileSource(source) {
@@ -58,8 +77,8 @@ async function compileSource(source) {
     return await WebAssembly.compile(source);
   } catch (err) {
     // The usual reason a published build fails to compile: the engine lacks its SIMD.
-    if (!supports('relaxed') && err instanceof WebAssembly.CompileError) {
-      err.message += supports('simd')
+    if (!relaxedSimdSupported() && err instanceof WebAssembly.CompileError) {
+      err.message += WebAssembly.validate(SIMD_PROBE)
         ? ' (this engine has no relaxed SIMD: is this logsoftmax-relaxed.wasm?)'
         : ' (this engine has no SIMD: use logsoftmax-scalar.wasm)';
     }
@@ -81,12 +100,12 @@ export async function loadKernels({ build, module }) {
     compiled = await compileSource(module);
   } else {
     name = build.find(supports);
-    // Refused before anything is fetched: the engine could not compile it.
+    // Refused before anything is fetched: the engine could not run it.
     if (name === undefined) {
       throw new Error(`logsoftmax: this engine does not support the ${build.join(' or the ')} build (it lacks ${
-        build.includes('simd') ? 'SIMD128' : 'relaxed SIMD'}); the scalar build runs everywhere`);
+        lacks(build[build.length - 1])}); the scalar build runs everywhere`);
     }
-    compiled = await WebAssembly.compile(decodeBase64((await SOURCES[name]()).default));
+    compiled = await WebAssembly.compile(await builtinBytes(name));
   }
   const instance = await WebAssembly.instantiate(compiled, {});
   const ex = instance.exports;

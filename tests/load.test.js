@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { inflateSync } from 'node:zlib';
 import { load, init } from '../js/index.js';
 import { relaxedSimdSupported } from '../js/wasm.js';
 
@@ -86,4 +87,27 @@ test('load({ build }) of a build the engine lacks rejects with the library\'s me
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', traced + code],
     { cwd: new URL('..', import.meta.url), encoding: 'utf8' }).trim();
   assert.equal(out, 'Error: logsoftmax: this engine does not support the relaxed build (it lacks relaxed SIMD); the scalar build runs everywhere');
+});
+
+test('each embedded module holds its .wasm: the SIMD builds deflated, scalar plain', async () => {
+  for (const build of ['relaxed', 'simd', 'scalar']) {
+    const source = await import(`../js/wasm-${build}.js`);
+    assert.equal(source.deflated === true, build !== 'scalar', `${build}: deflated`);
+    const packed = Buffer.from(source.default, 'base64');
+    assert.ok((source.deflated ? inflateSync(packed) : packed).equals(bytes(build)), `js/wasm-${build}.js holds js/logsoftmax-${build}.wasm`);
+  }
+});
+
+test('without DecompressionStream, auto takes the scalar build and a SIMD build is refused by name', () => {
+  const code = `delete globalThis.DecompressionStream;
+    const { load } = await import('./js/index.js');
+    const auto = await load();
+    let simd;
+    try { await load({ build: 'simd' }); simd = 'resolved'; } catch (e) { simd = e.constructor.name + ': ' + e.message; }
+    console.log(JSON.stringify({ auto: auto.build, v: Array.from(auto.logSoftmax([0, Math.log(3)])), simd }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code],
+    { cwd: new URL('..', import.meta.url), encoding: 'utf8' }));
+  assert.equal(out.auto, 'scalar');
+  assert.ok(Math.abs(out.v[1] - Math.log(0.75)) < 1e-15);
+  assert.equal(out.simd, 'Error: logsoftmax: this engine does not support the simd build (it lacks DecompressionStream, which unpacks the embedded build); the scalar build runs everywhere');
 });

@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, inflateSync } from 'node:zlib';
 import { startServer } from '../../web/serve.js';
 import { CHROMIUM, launchBrowser, executableSkipReason } from './browser.js';
 
@@ -49,19 +49,26 @@ export function expectedBuild(engine, version) {
   return EXPECTED_BUILD[engine](version);
 }
 
-// Each build's bytes, and their base64 as js/wasm-<build>.js embeds it: a
-// bundler copies that string literal into whatever chunk holds the module,
-// so the string itself names the build wherever it lands.  Read from the
-// .wasm files rather than imported from js/wasm-<build>.js, so that a
-// generated module that drifted from its .wasm is not taken on trust.
+// Each build's bytes, and the string js/wasm-<build>.js embeds for it (its
+// base64, deflated first for the SIMD builds): a bundler copies that string
+// literal into whatever chunk holds the module, so the string itself names
+// the build wherever it lands.  Each string is checked to unpack to its
+// .wasm, so that a generated module that drifted is not taken on trust.
 const BUILDS = ['relaxed', 'simd', 'scalar'];
 const WASM_DIR = new URL('../../js/', import.meta.url);
 const RAW = Object.fromEntries(BUILDS.map((b) => [b, readFileSync(new URL(`logsoftmax-${b}.wasm`, WASM_DIR))]));
-const BASE64 = Object.fromEntries(BUILDS.map((b) => [b, RAW[b].toString('base64')]));
+const EMBEDDED = Object.fromEntries(BUILDS.map((b) => {
+  const source = readFileSync(new URL(`wasm-${b}.js`, WASM_DIR), 'utf8');
+  const text = source.match(/export default "([A-Za-z0-9+/=]+)";/)[1];
+  const bytes = Buffer.from(text, 'base64');
+  const unpacked = /export const deflated = true;/.test(source) ? inflateSync(bytes) : bytes;
+  if (!unpacked.equals(RAW[b])) throw new Error(`js/wasm-${b}.js does not hold js/logsoftmax-${b}.wasm: run ./build.sh`);
+  return [b, text];
+}));
 const WASM_MAGIC = Buffer.from([0, 0x61, 0x73, 0x6d]);
 
 /**
- * The builds whose bytes `body` carries, best first: a build's base64
+ * The builds whose bytes `body` carries, best first: a build's embedded string
  * anywhere in it (its own module, a bundler's chunk of it, or a bundle that
  * inlined several), or the body being that build's .wasm.  [] for none.
  * @param {Buffer} body
@@ -70,7 +77,7 @@ const WASM_MAGIC = Buffer.from([0, 0x61, 0x73, 0x6d]);
 export function buildsCarried(body) {
   if (body.subarray(0, 4).equals(WASM_MAGIC)) return BUILDS.filter((b) => body.equals(RAW[b]));
   const text = body.toString('latin1');
-  return BUILDS.filter((b) => text.includes(BASE64[b]));
+  return BUILDS.filter((b) => text.includes(EMBEDDED[b]));
 }
 
 /** Why `engine` cannot run here, or null if it can.  Throws under CI=true. */
