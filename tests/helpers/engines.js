@@ -34,12 +34,14 @@ const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const WEBKIT_DRIVER = process.env.WEBKIT_WEBDRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
 const XVFB = process.env.XVFB_PATH ?? '/usr/bin/Xvfb';
 
-// The build init() must pick in each engine: relaxed SIMD from the versions
-// the README's browser table gives, SIMD128 before; WebKit has no relaxed SIMD.
+// The build init() must pick in each engine, by the README's browser table:
+// relaxed SIMD from the versions it gives, SIMD128 before (Firefox from 113,
+// whose DecompressionStream unpacks the embedded SIMD builds; scalar before);
+// WebKit has no relaxed SIMD.
 const major = (version) => Number(String(version).split('.')[0]);
 const EXPECTED_BUILD = {
   chromium: (version) => (major(version) >= 114 ? 'relaxed' : 'simd'),
-  firefox: (version) => (major(version) >= 146 ? 'relaxed' : 'simd'),
+  firefox: (version) => (major(version) >= 146 ? 'relaxed' : major(version) >= 113 ? 'simd' : 'scalar'),
   webkit: () => 'simd',
 };
 
