@@ -56,7 +56,11 @@ export function init(options = {}) {
   } catch (err) {
     return Promise.reject(err);
   }
-  ready ??= instantiate(builds, options.module).then(
+  if (ready) return ready; // the first call's options decide the build
+  if (options.relaxed === true && options.module === undefined && !relaxedSimdSupported()) {
+    return Promise.reject(new Error('logsoftmax: relaxed: true, but this engine does not support relaxed SIMD'));
+  }
+  ready = instantiate(builds, options.module).then(
     (lsm) => {
       shared = lsm;
       return { simd: lsm.build !== 'scalar', relaxed: lsm.build === 'relaxed' };
@@ -83,9 +87,6 @@ function initBuilds(options) {
   if (build !== undefined) {
     if (simd !== undefined || relaxed !== undefined) throw new TypeError('init takes build, or simd and relaxed, not both');
     return buildsOf(build, 'init');
-  }
-  if (relaxed === true && options.module === undefined && !relaxedSimdSupported()) {
-    throw new Error('logsoftmax: relaxed: true, but this engine does not support relaxed SIMD');
   }
   return BUILDS.filter((b) => (simd === undefined || simd === (b !== 'scalar')) && (relaxed === undefined || relaxed === (b === 'relaxed')));
 }

@@ -54,7 +54,7 @@ function lacks(build) {
 }
 
 /** Whether this engine runs `build` as the package embeds it. */
-export const supports = (build) => lacks(build) === null;
+const supports = (build) => lacks(build) === null;
 
 /** A build's bytes, as its module embeds them. */
 async function builtinBytes(build) {

@@ -76,6 +76,17 @@ test('init({ relaxed: true }) rejects clearly where relaxed SIMD is missing, and
   assert.equal(r.v, 1);
 });
 
+test('once loaded, init({ relaxed: true }) returns the same promise even where relaxed SIMD is missing', { skip: needsEngineWithoutRelaxed }, () => {
+  const r = run(`
+    import { init } from 'logsoftmax';
+    const p = init();
+    await p;
+    const q = init({ relaxed: true });
+    console.log(JSON.stringify({ same: p === q, info: await q }));`);
+  assert.equal(r.same, true);
+  assert.deepEqual(r.info, { simd: true, relaxed: false });
+});
+
 test('init({ module }) self-hosts a published .wasm file', () => {
   const r = run(`
     import { readFileSync } from 'node:fs';
