@@ -5,8 +5,9 @@
 // Written from the math with plain loops over multi-indices, it shares no
 // code with the rest of js/ or with c/, so a bug in the library's planning or
 // kernels cannot hide in it.  Beside it: shapes.js (the shape helpers it and
-// the tests use), random.js (seeded logits) and ulp.js (float spacing and
-// special-value classes, for measuring results against it).
+// the tests use), random.js (seeded logits), ulp.js (float spacing and
+// special-value classes, for measuring results against it) and float16.js
+// (the 16-bit formats).  All three functions take JAX's `where` mask.
 //
 // Accuracy: every value is computed in float64 with compensated (Neumaier)
 // sums, x - max kept exactly as a double-double, and the max terms of a
@@ -74,6 +75,32 @@ function broadcast(aShape, bShape) {
   return { full, aStrides: through(pa), bStrides: through(pb) };
 }
 
+/**
+ * Truth of one mask entry, as NumPy's bool(): 0 and false are false, any
+ * other number (NaN included) and true are true.
+ */
+const truthy = (v) => !(v === 0 || v === false);
+
+/**
+ * A `where` mask as 0/1 flags over `shape` in C order, or null where there
+ * is none (undefined or null).  `where` is a boolean or number (a 0-d mask) or C-order data of
+ * shape `whereShape` (default: `shape`); it broadcasts to `shape` by NumPy's
+ * rules and may not enlarge it.
+ */
+function maskOver(shape, where, whereShape) {
+  if (where === undefined || where === null) return null;
+  const scalar = typeof where === 'boolean' || typeof where === 'number';
+  const data = scalar ? [where] : where;
+  const wShape = scalar ? [] : whereShape ?? shape;
+  if (data.length !== size(wShape)) throw new RangeError(`reference: where has ${data.length} values, not ${size(wShape)} for shape [${wShape}]`);
+  const { full, bStrides } = broadcast(shape, wShape);
+  if (full.length !== shape.length || full.some((d, k) => d !== shape[k])) {
+    throw new RangeError(`reference: where of shape [${wShape}] would enlarge [${shape}] to [${full}]`);
+  }
+  const offsets = offsetsOver(full, bStrides, full.map((_, k) => k));
+  return Uint8Array.from(offsets, (off) => (truthy(data[off]) ? 1 : 0));
+}
+
 // ------------------------------------------------------------ arithmetic ---
 
 /**
@@ -134,17 +161,30 @@ const sign = (v) => (v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN);
 
 // ---------------------------------------------------- softmax family ---
 
-function eachSlice(data, shape, axis, fn) {
+/**
+ * Runs fn(xs, ys) on every slice of the reduction over `axis`, with xs the
+ * slice's unmasked entries (all of them without a mask) and ys their results.
+ * A masked entry takes no part: its output is `fill`, as is every output of
+ * a slice with no unmasked entry.
+ */
+function eachSlice(data, shape, axis, fn, { where, whereShape } = {}, fill = NaN) {
   const axes = axesOf(axis, shape.length);
   if (size(axes.map((a) => shape[a])) === 0) throw new RangeError('reference: reduction over a zero-length axis');
+  const mask = maskOver(shape, where, whereShape);
   const out = new Float64Array(size(shape));
   const { outer, inner } = slicesOf(shape, axes);
   const xs = new Float64Array(inner.length);
   const ys = new Float64Array(inner.length);
+  const kept = new Float64Array(inner.length); // slice positions of the unmasked entries
   for (const o of outer) {
-    for (let r = 0; r < inner.length; r++) xs[r] = data[o + inner[r]];
-    fn(xs, ys);
-    for (let r = 0; r < inner.length; r++) out[o + inner[r]] = ys[r];
+    let k = 0;
+    for (let r = 0; r < inner.length; r++) {
+      if (mask && !mask[o + inner[r]]) out[o + inner[r]] = fill;
+      else { kept[k] = r; xs[k++] = data[o + inner[r]]; }
+    }
+    if (k === 0) continue;
+    fn(xs.subarray(0, k), ys.subarray(0, k));
+    for (let j = 0; j < k; j++) out[o + inner[kept[j]]] = ys[j];
   }
   return out;
 }
@@ -163,13 +203,30 @@ function logSumShifted(xs, m) {
 }
 
 /**
+ * The `where` option of refLogSoftmax and refSoftmax (JAX's `where=`): a mask
+ * whose false entries take no part in the max or the sum of their slice.
+ * scipy's rules then apply to the unmasked entries as to a slice of their
+ * own; masked outputs are -inf (log_softmax) or 0 (softmax), and so is every
+ * output of a slice that is masked entirely.  No NaN comes from a masked
+ * entry, whatever it holds.  (Where a slice has unmasked entries and all
+ * are finite, this equals replacing the masked entries by -inf, bit for
+ * bit; with none, an unmasked inf or NaN, or a masked one, it does not.
+ * tests/masked-reference.test.js checks both.)
+ * @typedef {{where?: boolean|number|ArrayLike<number|boolean>, whereShape?: number[]}} WhereOptions
+ *   `where` is a boolean or number (0-d) or C-order data of shape
+ *   `whereShape` (default: `shape`), broadcast to `shape` (not enlarging
+ *   it); an entry is true unless it is 0 or false.
+ */
+
+/**
  * scipy.special.log_softmax in float64.
  * @param {ArrayLike<number>} data C-order values
  * @param {number[]} shape
  * @param {null|undefined|number|number[]} axis null = all axes, [] = element-wise
+ * @param {WhereOptions} [opts]
  * @returns {Float64Array}
  */
-export function refLogSoftmax(data, shape, axis) {
+export function refLogSoftmax(data, shape, axis, opts) {
   return eachSlice(data, shape, axis, (xs, ys) => {
     const m = maxOf(xs);
     if (Number.isFinite(m)) {
@@ -185,7 +242,7 @@ export function refLogSoftmax(data, shape, axis) {
       for (let i = 0; i < xs.length; i++) S += Math.exp(xs[i]);
       for (let i = 0; i < xs.length; i++) ys[i] = xs[i] - Math.log(S);
     }
-  });
+  }, opts, -Infinity);
 }
 
 /**
@@ -193,16 +250,17 @@ export function refLogSoftmax(data, shape, axis) {
  * @param {ArrayLike<number>} data C-order values
  * @param {number[]} shape
  * @param {null|undefined|number|number[]} axis
+ * @param {WhereOptions} [opts]
  * @returns {Float64Array}
  */
-export function refSoftmax(data, shape, axis) {
+export function refSoftmax(data, shape, axis, opts) {
   return eachSlice(data, shape, axis, (xs, ys) => {
     // No guard for a non-finite max in scipy: x - m gives the NaNs.
     const m = maxOf(xs);
     for (let i = 0; i < xs.length; i++) ys[i] = expDiff(xs[i], m);
     const S = neumaierSum(ys);
     for (let i = 0; i < ys.length; i++) ys[i] /= S;
-  });
+  }, opts, 0);
 }
 
 // -------------------------------------------------------------- logsumexp ---
@@ -283,15 +341,23 @@ function lseSlice(as, bs, returnSign, float32 = false) {
 /**
  * scipy.special.logsumexp in float64 (scipy >= 1.16 rules); with `float32`,
  * special values and signs as scipy's float32 arithmetic gives them.
+ * With `where` (JAX's `where=`), only the entries where it is true take
+ * part, as if the others were not in the slice at all: neither their a
+ * (even inf or NaN) nor their b (even NaN) counts.  A slice with none gives
+ * -inf with sign 0, the log of an empty sum.
  * @param {ArrayLike<number>} data C-order values of `a`
  * @param {number[]} shape shape of `a` ([] is treated as [1])
  * @param {{axis?: null|number|number[], keepdims?: boolean, b?: number|ArrayLike<number>,
- *          bShape?: number[], returnSign?: boolean, float32?: boolean}} [opts]
+ *          bShape?: number[], returnSign?: boolean, float32?: boolean,
+ *          where?: boolean|number|ArrayLike<number|boolean>, whereShape?: number[]}} [opts]
  *   `b` is a number or C-order data of shape `bShape` (default: `shape`).
+ *   `where` is a boolean or number (0-d) or C-order data of shape
+ *   `whereShape` (default: the broadcast shape of a and b), broadcast to the
+ *   broadcast shape of a and b without enlarging it.
  * @returns {{value: Float64Array, sign: Float64Array, shape: number[]}}
  *   `sign` is always filled; `value` is NaN where the sum is negative unless `returnSign`.
  */
-export function refLogSumExp(data, shape, { axis = null, keepdims = false, b, bShape, returnSign = false, float32 = false } = {}) {
+export function refLogSumExp(data, shape, { axis = null, keepdims = false, b, bShape, returnSign = false, float32 = false, where, whereShape } = {}) {
   const aShape = shape.length === 0 ? [1] : shape;
   let bData, bShp;
   if (b === undefined) [bData, bShp] = [[1], [1]];
@@ -300,6 +366,7 @@ export function refLogSumExp(data, shape, { axis = null, keepdims = false, b, bS
   if (bShp.length === 0) bShp = [1];
   const { full, aStrides, bStrides } = broadcast(aShape, bShp);
   const axes = axesOf(axis, full.length);
+  const mask = maskOver(full, where, whereShape);
   const outShape = keepdims ? full.map((d, k) => (axes.includes(k) ? 1 : d))
     : full.filter((_, k) => !axes.includes(k));
   const nOut = size(outShape);
@@ -310,13 +377,20 @@ export function refLogSumExp(data, shape, { axis = null, keepdims = false, b, bS
     return { value, sign: sgn, shape: outShape };
   }
   const aS = slicesOf(full, axes, aStrides), bS = slicesOf(full, axes, bStrides);
+  const mS = slicesOf(full, axes); // the mask is stored over the full shape
   const as = new Float64Array(aS.inner.length), bs = new Float64Array(aS.inner.length);
   for (let o = 0; o < aS.outer.length; o++) {
+    let k = 0;
     for (let r = 0; r < as.length; r++) {
-      as[r] = data[aS.outer[o] + aS.inner[r]];
-      bs[r] = bData[bS.outer[o] + bS.inner[r]];
+      if (mask && !mask[mS.outer[o] + mS.inner[r]]) continue;
+      as[k] = data[aS.outer[o] + aS.inner[r]];
+      bs[k++] = bData[bS.outer[o] + bS.inner[r]];
     }
-    [value[o], sgn[o]] = lseSlice(as, bs, returnSign, float32);
+    if (k === 0) {
+      [value[o], sgn[o]] = [-Infinity, 0];
+      continue;
+    }
+    [value[o], sgn[o]] = lseSlice(as.subarray(0, k), bs.subarray(0, k), returnSign, float32);
   }
   return { value, sign: sgn, shape: outShape };
 }

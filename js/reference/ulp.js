@@ -1,5 +1,5 @@
 // How results are measured against the float64 reference (./float64.js):
-// the spacing of float32 and float64 numbers, and the class of a special
+// the spacing of float16, bfloat16, float32 and float64 numbers, and the class of a special
 // value.  Computed from the bits of the double, not from the library's
 // code.  Not part of the published package (package.json "files" takes only
 // the top level of js/).
@@ -29,6 +29,26 @@ export function ulp64(v) {
   if (!Number.isFinite(a)) return a;
   if (a < 2 ** -1022) return 2 ** -1074;
   return 2 ** (exponentOf(a) - 52);
+}
+
+/**
+ * Spacing of float16 numbers at |v|: 2^-24 at 0 and among subnormals
+ * (below 2^-14), 2^5 from 65504 up (the last binade's spacing, so that an
+ * error just past the largest finite value still has a unit).
+ */
+export function ulp16(v) {
+  const a = Math.abs(v);
+  if (!Number.isFinite(a)) return a;
+  if (a < 2 ** -14) return 2 ** -24;
+  return 2 ** (Math.min(exponentOf(a), 15) - 10);
+}
+
+/** Spacing of bfloat16 numbers at |v| (2^-133 at 0 and among subnormals). */
+export function ulpBf16(v) {
+  const a = Math.abs(v);
+  if (!Number.isFinite(a)) return a;
+  if (a < 2 ** -126) return 2 ** -133;
+  return 2 ** (Math.min(exponentOf(a), 127) - 7);
 }
 
 /** 'nan' | 'inf' | '-inf' | 'finite': for comparing special-value patterns. */
