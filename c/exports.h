@@ -15,19 +15,38 @@
  * y may be x itself (in place) for the ELEMENTWISE kernels; no other
  * overlap of inputs and outputs is allowed, since the passes read x again
  * after writing y.  REDUCE and WEIGHTED write one value per slice to y and,
- * unless `sign` is null, its sign to sign. */
+ * unless `sign` is null, its sign to sign.  WHERE works in place on x[0..n):
+ * x[i] = mask[i] != 0 ? x[i] : fill (where.h); a masked call runs it before
+ * a kernel, with fill -inf so that masked entries take no part, and after. */
 #ifndef LSM_EXPORTS_H
 #define LSM_EXPORTS_H
+#include <stdint.h>
 
 #define LSM_KERNELS(K)                                          \
     K(logSoftmax, lsm_log_softmax, ELEMENTWISE)                 \
     K(softmax, lsm_softmax, ELEMENTWISE)                        \
     K(logSumExp, lsm_logsumexp, REDUCE)                         \
-    K(logSumExpWeighted, lsm_logsumexp_weighted, WEIGHTED)
+    K(logSumExpWeighted, lsm_logsumexp_weighted, WEIGHTED)      \
+    K(where, lsm_where, WHERE)
 
 #define LSM_PARAMS_ELEMENTWISE(T) (const T *x, T *y, const lsm_plan *p)
 #define LSM_PARAMS_REDUCE(T) (const T *x, T *y, T *sign, const lsm_plan *p)
 #define LSM_PARAMS_WEIGHTED(T) (const T *a, const T *b, T *y, T *sign, const lsm_wplan *p)
+#define LSM_PARAMS_WHERE(T) (T *x, const uint8_t *mask, uint32_t n, T fill)
+
+/* LSM_CONVERSIONS(K) expands K(dtype, widen, narrow) for each 16-bit storage
+ * format that JS hands over as float32 (convert.c): dtype is its key in
+ * js/exports.js's CONVERSIONS, widen and narrow the symbols of its
+ * conversions to and from float32, exported once (not per element type).
+ * Their parameter lists are LSM_PARAMS_WIDEN and LSM_PARAMS_NARROW: n
+ * elements from src to dst, which must not overlap (dst is written while
+ * src is still being read, at another width). */
+#define LSM_CONVERSIONS(K)                               \
+    K(float16, lsm_f16_to_f32, lsm_f32_to_f16)           \
+    K(bfloat16, lsm_bf16_to_f32, lsm_f32_to_bf16)
+
+#define LSM_PARAMS_WIDEN (const uint16_t *src, float *dst, uint32_t n)
+#define LSM_PARAMS_NARROW (const float *src, uint16_t *dst, uint32_t n)
 
 /* LSM_SUPPORT(K) expands K(symbol, result) for the exports that are not
  * kernels (memory.c); each takes no arguments. */
@@ -53,5 +72,8 @@ enum { LSM_BUILDS(LSM_BUILD_ID) };
  * (c/Makefile) a kernel left out of the list is an error. */
 #define LSM_DECLARE_KERNEL(op, symbol, shape) void NAME(symbol) LSM_PARAMS_##shape(T);
 #define LSM_DECLARE_SUPPORT(symbol, result) result LSM_SYMBOL(symbol)(void);
+#define LSM_DECLARE_CONVERSION(dtype, widen, narrow) \
+    void LSM_SYMBOL(widen) LSM_PARAMS_WIDEN;         \
+    void LSM_SYMBOL(narrow) LSM_PARAMS_NARROW;
 
 #endif

@@ -22,11 +22,13 @@
  *   rows.h      rows mode: slices of contiguous runs
  *   columns.h   column mode: neighbouring slices side by side, one per lane
  *   weighted.h  weighted logsumexp (scalar, scipy's steps)
+ *   where.h     the mask kernel (x where mask, else a fill value)
  * A plan's layout (blocks.h) chooses rows or column mode. */
 #include "exports.h"
 #include "rows.h"
 #include "columns.h"
 #include "weighted.h"
+#include "where.h"
 
 static inline void dispatch(const T *x, T *y, T *sign, const lsm_plan *p, int op) {
     if (p->inner == 1)
@@ -44,3 +46,4 @@ void NAME(lsm_logsumexp)(const T *x, T *y, T *sign, const lsm_plan *p) { dispatc
 void NAME(lsm_logsumexp_weighted)(const T *a, const T *b, T *y, T *sign, const lsm_wplan *p) {
     weighted(a, b, y, sign, p);
 }
+void NAME(lsm_where)(T *x, const uint8_t *mask, uint32_t n, T fill) { where(x, mask, n, fill); }

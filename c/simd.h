@@ -14,4 +14,12 @@
 #else
 #define LSM_SIMD 0
 #endif
+
+/* Marks a loop to be compiled as written: not unrolled, nor vectorized
+ * (again).  Left alone, clang -O3 turns each short loop of convert.c and
+ * where.h into several hundred bytes of wasm (a vector loop unrolled four
+ * times; the scalar loop that finishes its last few elements vectorized,
+ * with run-time overlap checks), where the vector loops are bound by memory
+ * and the scalar ones run at most a vector's worth of times. */
+#define LSM_AS_WRITTEN _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)")
 #endif

@@ -140,6 +140,12 @@ static inline V v_load_part(const float *x, size_t at, size_t n, float pad) { re
  * n < LANES (so int compares suffice); and v where kept, else c. */
 static inline V v_lanes_before(size_t at, size_t n) { return wasm_i32x4_lt(wasm_i32x4_make((int)at, (int)at + 1, (int)at + 2, (int)at + 3), wasm_i32x4_splat((int)n)); }
 static inline V v_keep_or(V v, V keep, float c) { return wasm_v128_bitselect(v, wasm_f32x4_splat(c), keep); }
+/* The lane mask of vector u (0..3) of 16 elements from their 16 mask bytes,
+ * each 0x00 or 0xff (where.h): sign extension widens a byte to its lane. */
+static inline V v_widen_keep(V bytes, int u) {
+    V half = u < 2 ? wasm_i16x8_extend_low_i8x16(bytes) : wasm_i16x8_extend_high_i8x16(bytes);
+    return u & 1 ? wasm_i32x4_extend_high_i16x8(half) : wasm_i32x4_extend_low_i16x8(half);
+}
 /* Lanes where t >= c, or t is NaN (exp.h). */
 static inline V v_not_below(V t, float c) { return wasm_v128_not(wasm_f32x4_lt(t, wasm_f32x4_splat(c))); }
 #else

@@ -127,6 +127,13 @@ static inline V v_load_part(const double *x, size_t at, size_t n, double pad) { 
  * n < LANES (so int compares suffice); and v where kept, else c. */
 static inline V v_lanes_before(size_t at, size_t n) { return wasm_i32x4_lt(wasm_i32x4_make((int)at, (int)at, (int)at + 1, (int)at + 1), wasm_i32x4_splat((int)n)); }
 static inline V v_keep_or(V v, V keep, double c) { return wasm_v128_bitselect(v, wasm_f64x2_splat(c), keep); }
+/* The lane mask of vector u (0..7) of 16 elements from their 16 mask bytes,
+ * each 0x00 or 0xff (where.h): sign extension widens a byte to its lane. */
+static inline V v_widen_keep(V bytes, int u) {
+    V half = u < 4 ? wasm_i16x8_extend_low_i8x16(bytes) : wasm_i16x8_extend_high_i8x16(bytes);
+    V quarter = u & 2 ? wasm_i32x4_extend_high_i16x8(half) : wasm_i32x4_extend_low_i16x8(half);
+    return u & 1 ? wasm_i64x2_extend_high_i32x4(quarter) : wasm_i64x2_extend_low_i32x4(quarter);
+}
 static inline V v_not_below(V t, double c) { return wasm_v128_not(wasm_f64x2_lt(t, wasm_f64x2_splat(c))); }
 #else
 typedef double V;

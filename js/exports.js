@@ -4,6 +4,12 @@ export const KERNELS = {
   softmax: { f32: 'lsm_softmax_f32', f64: 'lsm_softmax_f64' },
   logSumExp: { f32: 'lsm_logsumexp_f32', f64: 'lsm_logsumexp_f64' },
   logSumExpWeighted: { f32: 'lsm_logsumexp_weighted_f32', f64: 'lsm_logsumexp_weighted_f64' },
+  where: { f32: 'lsm_where_f32', f64: 'lsm_where_f64' },
+};
+// The 16-bit storage formats' conversions to and from float32, by dtype.
+export const CONVERSIONS = {
+  float16: { widen: 'lsm_f16_to_f32', narrow: 'lsm_f32_to_f16' },
+  bfloat16: { widen: 'lsm_bf16_to_f32', narrow: 'lsm_f32_to_bf16' },
 };
 // The builds (js/logsoftmax-<name>.wasm), indexed by the id that lsm_build() returns.
 export const BUILD_IDS = ['scalar', 'simd', 'relaxed'];

@@ -62,3 +62,17 @@ test('float32 exp: every reduced argument within the analysed error, unfused and
   assert.equal(lines.length, 2, out.slice(-2000));
   for (const line of lines) console.log(`# ${line}`);
 });
+
+// The 16-bit conversions and the mask kernel (c/test/convert.c): every
+// float32 bit pattern narrowed to float16 and bfloat16 and every 16-bit one
+// widened, in both native builds (a sample of them under ASan and UBSan).
+// Its float16 reference is clang-19's own _Float16 conversion.
+const convertSkip = skip || (spawnSync('clang-19', ['--version'], { stdio: 'ignore' }).error
+  ? (process.env.CI === 'true' ? assert.fail('clang-19 is missing, and CI=true requires it') : 'clang-19 is missing')
+  : false);
+test('16-bit conversions over every float32 pattern, and the mask kernel, both builds', { skip: convertSkip, timeout: 300_000 }, () => {
+  const out = make('convert');
+  const lines = out.match(/conversions and mask kernel: .*/g) ?? [];
+  assert.equal(lines.length, 2, out.slice(-2000));
+  for (const line of lines) assert.match(line, /, 0 failures$/);
+});

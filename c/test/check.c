@@ -22,7 +22,7 @@
 #define FAIL(...) return snprintf(why, why_len, __VA_ARGS__), 1
 
 const char *op_name(int op) {
-    static const char *names[] = {"log_softmax", "softmax", "logsumexp", "logsumexp_weighted"};
+    static const char *names[] = {"log_softmax", "softmax", "logsumexp", "logsumexp_weighted", "where"};
     return names[op];
 }
 

@@ -11,7 +11,15 @@
 #define MAXD 8 /* the tests use rank <= 8; the kernels allow LSM_MAX_DIMS */
 
 enum { F32, F64 };
-enum { OP_LOG_SOFTMAX, OP_SOFTMAX, OP_LOGSUMEXP, OP_WEIGHTED };
+enum { OP_LOG_SOFTMAX, OP_SOFTMAX, OP_LOGSUMEXP, OP_WEIGHTED, OP_WHERE };
+
+/* OP_WHERE's own arguments, passed to run_kernel as its plan; the kernel
+ * rewrites y[0..n) in place (x and b are unused). */
+typedef struct {
+    const uint8_t *mask;
+    uint32_t n;
+    double fill; /* rounded to the dtype */
+} where_args;
 
 typedef struct {
     int dtype, op;
@@ -31,7 +39,8 @@ typedef struct {
  * `why`. */
 int check_case(const test_case *c, char *why, size_t why_len);
 
-/* Kernels, by build (simd = 1: through SIMDe) and dtype; see dispatch.c. */
+/* Kernels, by build (simd = 1: through SIMDe), dtype and op; see dispatch.c.
+ * check_case covers the ops before OP_WHERE; test/convert.c tests OP_WHERE. */
 void run_kernel(int simd, int dtype, int op, const void *x, const void *b, void *y, void *sign, const void *plan);
 
 /* Plans, as js/plan.js builds them; `words` needs 4 + 3 * ndim entries. */

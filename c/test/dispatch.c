@@ -1,4 +1,4 @@
-/* One entry point for all sixteen kernels (2 builds x 2 dtypes x 4 ops), so
+/* One entry point for all the kernels (2 builds x 2 dtypes x 5 ops), so
  * the checks are written once instead of per type.  The kernels, their
  * parameter lists and their order come from exports.h's list, so a kernel
  * added there is declared and called here as it is (a new shape of
@@ -7,12 +7,14 @@
 #include "../exports.h"
 
 #define COUNT(op, symbol, shape) +1
-_Static_assert(0 LSM_KERNELS(COUNT) == OP_WEIGHTED + 1, "check.h's OP_ values number exports.h's kernels");
+_Static_assert(0 LSM_KERNELS(COUNT) == OP_WHERE + 1, "check.h's OP_ values number exports.h's kernels");
 
 /* run_kernel's arguments, as each shape of parameter list takes them. */
 #define ARGS_ELEMENTWISE (x, y, plan)
 #define ARGS_REDUCE (x, y, sign, plan)
 #define ARGS_WEIGHTED (x, b, y, sign, plan)
+#define WHERE_ARG(field) (((const where_args *)plan)->field)
+#define ARGS_WHERE (y, WHERE_ARG(mask), WHERE_ARG(n), (T)WHERE_ARG(fill))
 
 /* The symbol of a kernel in the build VARIANT (variant.h's prefix) for the
  * element type SUFFIX, both read where this expands; the second macro

@@ -5,7 +5,7 @@
 // the tests, except under CI, where its absence is an error rather than a
 // silent skip.
 import { load } from '../../js/index.js';
-import { relaxedSimdSupported } from '../../js/wasm.js';
+import { relaxedSimdSupported, loadKernels } from '../../js/wasm.js';
 
 const relaxedAvailable = relaxedSimdSupported();
 if (!relaxedAvailable && process.env.CI) {
@@ -21,6 +21,21 @@ export async function loadBuilds(names = ['relaxed', 'simd', 'scalar']) {
   for (const name of names) {
     if (name === 'relaxed' && !relaxedAvailable) continue;
     builds.push({ name, api: await load({ build: name }) });
+  }
+  return builds;
+}
+
+/**
+ * The same builds as raw kernels, for tests that call exports directly.
+ * @param {string[]} [names] builds to load, of 'relaxed', 'simd', 'scalar'
+ * @returns {Promise<{name: string, kernels: object}[]>} `kernels` is
+ *   js/wasm.js's: {build, exports, memory, reserve, heap}
+ */
+export async function loadKernelBuilds(names = ['relaxed', 'simd', 'scalar']) {
+  const builds = [];
+  for (const name of names) {
+    if (name === 'relaxed' && !relaxedAvailable) continue;
+    builds.push({ name, kernels: await loadKernels({ build: [name] }) });
   }
   return builds;
 }
