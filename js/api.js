@@ -1,9 +1,9 @@
 // The wasm back end: logSoftmax, softmax and logSumExp over one loaded
 // instance (wasm.js).  resolve() decides what a call means; this file only
 // lays the operands out in wasm memory, calls one kernel and copies out.
-import { fastRows, resolve, readHost, shapeResult, ArrayType } from './resolve.js';
+import { fastRows, resolve, readHost, shapeResult, resultType } from './resolve.js';
 import { planBlocks, encodeBlocks, encodeWeighted } from './plan.js';
-import { KERNELS } from './exports.js';
+import { KERNELS, CONVERSIONS } from './exports.js';
 
 const HOST = { read: readHost };
 
@@ -14,6 +14,16 @@ const align16 = (n) => Math.ceil(n / 16) * 16;
 // TypedArray set and slice each cost a builtin call, and slice also looks
 // up the species constructor, which a [1, 10] call notices (10-50 ns).
 const SMALL = 32;
+
+// The half types' conversion kernels, by the resolver's dtype names.
+const HALF = { f16: CONVERSIONS.float16, bf16: CONVERSIONS.bfloat16 };
+const BYTES = { f32: 4, f64: 8 };
+
+/** The 16-bit patterns of a half-precision array (a Float16Array, or bits already). */
+const bitsOf = (a) => (a instanceof Uint16Array ? a : new Uint16Array(a.buffer, a.byteOffset, a.length));
+
+/** -inf and -1, an empty reduction's value and sign, in each half type's bits. */
+const HALF_BITS = { f16: { [-Infinity]: 0xfc00, [-1]: 0xbc00 }, bf16: { [-Infinity]: 0xff80, [-1]: 0xbf80 } };
 
 /** n elements of `data` into h from element index `at`. */
 function copyIn(h, at, data) {
@@ -65,14 +75,68 @@ export function bindApi(k) {
     return at;
   }
 
+  /** Consecutive regions of `sizes` bytes, each from a 16-byte boundary: their addresses. */
+  function regions(sizes) {
+    let end = 0;
+    const offsets = sizes.map((n) => ((end += align16(n)), end - align16(n)));
+    const base = k.reserve(end);
+    return offsets.map((o) => base + o);
+  }
+
+  /**
+   * Writes operand `o` at address p as the compute type `ct`.  Half-precision
+   * bits go to `scratch` first and the kernel widens them (into p's upper
+   * half and then to float64, in the rare call that promotes them so far).
+   */
+  function put(heap, o, ct, p, scratch) {
+    const n = o.count;
+    if (HALF[o.dtype]) {
+      heap.u16.set(bitsOf(o.data), scratch >>> 1);
+      const to = ct === 'f32' ? p : p + 4 * n;
+      k.exports[HALF[o.dtype].widen](scratch, to, n);
+      if (ct === 'f64') heap.f64.set(heap.f32.subarray(to >>> 2, (to >>> 2) + n), p >>> 3);
+    } else if (o.dtype === ct) {
+      copyIn(heap[ct], p / BYTES[ct], o.data);
+    } else {
+      heap[ct].set(o.data, p / BYTES[ct]); // float32 <-> float64, converted by set()
+    }
+  }
+
+  /** Copies n results of the compute type at p into `out`, narrowing to `dtype` through `scratch`. */
+  function take(heap, ct, p, n, dtype, scratch, out) {
+    if (HALF[dtype]) {
+      k.exports[HALF[dtype].narrow](p, scratch, n);
+      copyOut(heap.u16, scratch >>> 1, n, bitsOf(out));
+    } else {
+      copyOut(heap[ct], p / BYTES[ct], n, out);
+    }
+    return out;
+  }
+
   // log_softmax and softmax run in place inside wasm memory: the kernel
-  // overwrites the copy of x.
+  // overwrites the copy of x.  A mask sets the masked entries to -inf
+  // before (so that they take no part in the max or the sum) and their
+  // results to 0 or -inf after, whatever the kernel made of them.
   function elementwise(fn, x, opts) {
     const fast = fastRows(fn, x, opts);
     if (fast && fastOut(x, opts?.out)) return run(KERNELS[fn], rowsWords(fast.rows, fast.cols), x, opts?.out);
     const call = resolve(fn, x, opts, HOST);
-    const out = call.out ?? new ArrayType[call.dtype](call.count);
-    if (call.plan) run(KERNELS[fn], encodeBlocks(call.plan), call.x.data, out);
+    const n = call.count, ct = call.ctype, half = Boolean(HALF[call.dtype]);
+    const out = call.out ?? new (resultType(call.dtype, call.bits))(n);
+    if (call.plan) {
+      const words = encodeBlocks(call.plan);
+      const [pW, pX, pM, pH] = regions([words.byteLength, n * BYTES[ct], call.where ? n : 0, half ? 2 * n : 0]);
+      const heap = k.heap();
+      heap.u32.set(words, pW >>> 2);
+      put(heap, call.x, ct, pX, pH);
+      if (call.where) {
+        heap.u8.set(call.where, pM);
+        k.exports[KERNELS.where[ct]](pX, pM, n, -Infinity);
+      }
+      k.exports[KERNELS[fn][ct]](pX, pX, pW);
+      if (call.where) k.exports[KERNELS.where[ct]](pX, pM, n, fn === 'softmax' ? 0 : -Infinity);
+      take(heap, ct, pX, n, call.dtype, pH, out);
+    }
     return call.scalar ? out[0] : out;
   }
 
@@ -103,34 +167,35 @@ export function bindApi(k) {
     const fast = fastRows('logSumExp', a, opts);
     if (fast) return rowsLogSumExp(a, fast);
     const call = resolve('logSumExp', a, opts, HOST);
-    const Type = ArrayType[call.dtype], size = Type.BYTES_PER_ELEMENT;
-    const value = call.out ?? new Type(call.count), sign = call.returnSign ? new Type(call.count) : null;
+    const Type = resultType(call.dtype, call.bits), n = call.count, ct = call.ctype, size = BYTES[ct];
+    const value = call.out ?? new Type(n), sign = call.returnSign ? new Type(n) : null;
     if (call.empty) {
-      value.fill(-Infinity);
-      sign?.fill(-1); // scipy: sign(-inf)
+      // scipy: -inf, and sign(-inf)
+      const fill = (arr, v) => (call.bits ? arr.fill(HALF_BITS[call.dtype][v]) : arr.fill(v));
+      fill(value, -Infinity);
+      if (sign) fill(sign, -1);
     } else if (call.plan) {
-      // Operands in the result's type: a float32 a with float64 b runs in float64.
-      const as = (o) => (o.dtype === call.dtype ? o.data : Type.from(o.data));
-      const aData = as(call.x), bData = call.b && as(call.b);
-      const words = bData ? encodeWeighted(call.plan) : encodeBlocks(call.plan);
-      // words, a, b, value, sign: each from a 16-byte boundary.
-      const bytes = [words.byteLength, aData.byteLength, bData?.byteLength ?? 0, call.count * size, sign ? call.count * size : 0];
-      const offsets = [];
-      let end = 0;
-      for (const n of bytes) offsets.push(end), (end += align16(n));
-      const base = k.reserve(end);
-      const [, pA, pB, pOut, pSign] = offsets.map((o) => base + o);
-      const heap = k.heap(), h = heap[call.dtype];
-      heap.u32.set(words, base >>> 2);
-      h.set(aData, pA / size);
-      if (bData) {
-        h.set(bData, pB / size);
-        k.exports[KERNELS.logSumExpWeighted[call.dtype]](pA, pB, pOut, sign ? pSign : 0, base);
+      const { x: A, b: B } = call;
+      const words = B ? encodeWeighted(call.plan) : encodeBlocks(call.plan);
+      const scratch = 2 * Math.max(A.count, B?.count ?? 0, n) * Number(Boolean(HALF[call.dtype] || HALF[A.dtype] || HALF[B?.dtype]));
+      const [pW, pA, pB, pOut, pSign, pM, pH] = regions([words.byteLength, A.count * size, B ? B.count * size : 0,
+        n * size, sign ? n * size : 0, call.where ? A.count : 0, scratch]);
+      const heap = k.heap();
+      heap.u32.set(words, pW >>> 2);
+      // Operands in the compute type: a float32 a with float64 b runs in float64.
+      put(heap, A, ct, pA, pH);
+      if (B) {
+        put(heap, B, ct, pB, pH);
+        k.exports[KERNELS.logSumExpWeighted[ct]](pA, pB, pOut, sign ? pSign : 0, pW);
       } else {
-        k.exports[KERNELS.logSumExp[call.dtype]](pA, pOut, sign ? pSign : 0, base);
+        if (call.where) {
+          heap.u8.set(call.where, pM);
+          k.exports[KERNELS.where[ct]](pA, pM, A.count, -Infinity);
+        }
+        k.exports[KERNELS.logSumExp[ct]](pA, pOut, sign ? pSign : 0, pW);
       }
-      value.set(h.subarray(pOut / size, pOut / size + call.count));
-      sign?.set(h.subarray(pSign / size, pSign / size + call.count));
+      take(heap, ct, pOut, n, call.dtype, pH, value);
+      if (sign) take(heap, ct, pSign, n, call.dtype, pH, sign);
     }
     return shapeResult(call, value, sign);
   }

@@ -67,13 +67,40 @@ export function init(options?: InitOptions): Promise<{ simd: boolean; relaxed: b
 /** A number or arbitrarily nested arrays of numbers (C order; the shape is inferred). */
 export type NestedNumbers = number | readonly NestedNumbers[];
 
-/** `null` or left out: all axes (scipy's default); an int (negative counts from the end); several ints; `[]`: element-wise. */
-export type Axis = number | readonly number[] | null;
+/** `Float16Array` where the consumer's lib declares it (ES2025), else never. */
+export type Float16 = InstanceOf<Global<'Float16Array'>, never>;
 
-export interface SoftmaxOptions<Out> {
+/** How a Uint16Array's bits are read: IEEE binary16, or bfloat16 (the top half of a float32). */
+export type HalfDtype = 'float16' | 'bfloat16';
+
+/**
+ * A mask: true (or nonzero) keeps an entry, false leaves it out of the max and the sum.
+ * A Uint8Array, booleans or numbers (nested arrays give the shape), or one boolean.
+ */
+export type Mask = Uint8Array | boolean | readonly NestedMask[];
+export type NestedMask = boolean | number | readonly NestedMask[];
+
+/** Options every function takes beside its own. */
+export interface CommonOptions {
   /** Dimensions of the C-order data; defaults to `[x.length]`, or the nesting of a plain array. */
   shape?: readonly number[];
   axis?: Axis;
+  /**
+   * A mask that broadcasts to the input's shape (NumPy rules), as JAX's `where`:
+   * masked-out entries take no part; their results are 0 (softmax) or -inf (logSoftmax),
+   * and a slice masked out entirely gives those, or -inf (logSumExp, sign 0).
+   */
+  where?: Mask;
+  /** Shape of a flat `where`; defaults to the input's shape. */
+  whereShape?: readonly number[];
+  /** Reads a Uint16Array input (and `b`, `out`) as half-precision bits; required for one, refused otherwise. */
+  dtype?: HalfDtype;
+}
+
+/** `null` or left out: all axes (scipy's default); an int (negative counts from the end); several ints; `[]`: element-wise. */
+export type Axis = number | readonly number[] | null;
+
+export interface SoftmaxOptions<Out> extends CommonOptions {
   /** Where to write the result: same type and length as the result; may be `x` itself (in place). */
   out?: Out;
 }
@@ -82,25 +109,27 @@ export interface SoftmaxOptions<Out> {
 export function logSoftmax(x: Float32Array, options?: SoftmaxOptions<Float32Array>): Float32Array;
 export function logSoftmax(x: Float64Array | readonly NestedNumbers[], options?: SoftmaxOptions<Float64Array>): Float64Array;
 export function logSoftmax(x: number, options?: Omit<SoftmaxOptions<never>, 'out'>): number;
+export function logSoftmax(x: Float16, options?: SoftmaxOptions<Float16>): Float16;
+export function logSoftmax(x: Uint16Array, options: SoftmaxOptions<Uint16Array> & { dtype: HalfDtype }): Uint16Array;
 
 /** scipy.special.softmax: `exp(x - max) / sum(exp(x - max))` over `axis`. */
 export function softmax(x: Float32Array, options?: SoftmaxOptions<Float32Array>): Float32Array;
 export function softmax(x: Float64Array | readonly NestedNumbers[], options?: SoftmaxOptions<Float64Array>): Float64Array;
 export function softmax(x: number, options?: Omit<SoftmaxOptions<never>, 'out'>): number;
+export function softmax(x: Float16, options?: SoftmaxOptions<Float16>): Float16;
+export function softmax(x: Uint16Array, options: SoftmaxOptions<Uint16Array> & { dtype: HalfDtype }): Uint16Array;
 
-export interface LogSumExpOptions {
-  shape?: readonly number[];
-  axis?: Axis;
+export interface LogSumExpOptions extends CommonOptions {
   /** Keep the reduced axes as dimensions of length 1. */
   keepdims?: boolean;
   /** Weights, broadcast against the input (NumPy rules); entries with `b == 0` are masked out. */
-  b?: number | Float32Array | Float64Array | readonly NestedNumbers[];
+  b?: number | Float32Array | Float64Array | Float16 | Uint16Array | readonly NestedNumbers[];
   /** Shape of `b` when it is a typed array; defaults to `shape`. */
   bShape?: readonly number[];
   /** Return `{ value, sign }` with `value = log|sum|`, instead of NaN for negative sums. */
   returnSign?: boolean;
   /** Where to write the values: a typed array of the result's type and length. */
-  out?: Float32Array | Float64Array;
+  out?: Float32Array | Float64Array | Float16 | Uint16Array;
 }
 
 /** A number for a 0-d result (every axis reduced, no keepdims), else the reduced array in C order. */
@@ -130,3 +159,12 @@ export function logSumExp(
   a: Float32Array | Float64Array | NestedNumbers,
   options?: LogSumExpOptions & { returnSign?: false },
 ): LogSumExpValue<Float32Array | Float64Array>;
+/** Half-precision input: a half-precision result where b is half too (or a number), else float32 or float64. */
+export function logSumExp(
+  a: Float16 | Uint16Array,
+  options: LogSumExpOptions & { returnSign: true },
+): { value: LogSumExpValue<Float16 | Uint16Array | Float32Array | Float64Array>; sign: LogSumExpValue<Float16 | Uint16Array | Float32Array | Float64Array> };
+export function logSumExp(
+  a: Float16 | Uint16Array,
+  options?: LogSumExpOptions & { returnSign?: false },
+): LogSumExpValue<Float16 | Uint16Array | Float32Array | Float64Array>;

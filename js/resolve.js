@@ -107,45 +107,73 @@ function broadcastStrides(shape, full) {
 }
 
 /**
- * @typedef {{data: any, shape: number[], count: number, dtype: 'f32'|'f64', isNumber: boolean, device?: boolean}} Operand
+ * @typedef {'f16'|'bf16'|'f32'|'f64'} Dtype
+ * @typedef {{data: any, shape: number[], count: number, dtype: Dtype, isNumber: boolean, bits?: boolean, device?: boolean}} Operand
  *   An input as a back end reads it: host data (a typed array, or a
  *   Float64Array copy of a number or nested arrays), or a device buffer.
+ *   Half-precision data is a Float16Array, or a Uint16Array of the bits
+ *   (`bits`), as runtimes without Float16Array and onnxruntime-web hand
+ *   them out.
  */
 
+/** The `dtype` option's names for the half-precision bit patterns a Uint16Array may hold. */
+export const HALF_DTYPES = { float16: 'f16', bfloat16: 'bf16' };
+const Float16 = globalThis.Float16Array;
+
+/** Reads the `dtype` option: undefined, or the element type of Uint16Array operands. */
+export function readDtype(dtype) {
+  if (dtype === undefined) return undefined;
+  if (typeof dtype !== 'string') throw new TypeError(`dtype must be 'float16' or 'bfloat16'; got ${describe(dtype)}`);
+  if (!Object.hasOwn(HALF_DTYPES, dtype)) throw new RangeError(`dtype must be 'float16' or 'bfloat16'; got ${describe(dtype)}`);
+  return HALF_DTYPES[dtype];
+}
+
 /**
- * Reads a host input: a Float32Array, a Float64Array, nested arrays of
- * numbers, or a number.  A typed array is flat: its shape is `shapeOpt`,
- * else `like` (the shape it is meant to match), else its length.
+ * Reads a host input: a Float32Array, a Float64Array, a Float16Array, a
+ * Uint16Array of half-precision bits when `half` (the dtype option) says
+ * which, nested arrays of numbers, or a number.  A typed array is flat: its
+ * shape is `shapeOpt`, else `like` (the shape it is meant to match), else
+ * its length.
  * @returns {Operand}
  */
-export function readHost(x, name, shapeOpt, shapeName = 'shape', like = undefined) {
-  let data, inferred, isNumber = false;
+export function readHost(x, name, shapeOpt, shapeName = 'shape', like = undefined, half = undefined) {
+  let data, inferred, isNumber = false, dtype = 'f64', bits = false;
+  const typed = x instanceof Float32Array || x instanceof Float64Array || (Float16 && x instanceof Float16) || x instanceof Uint16Array;
   if (typeof x === 'number') {
     data = new Float64Array([x]);
     inferred = [];
     isNumber = true;
-  } else if (x instanceof Float32Array || x instanceof Float64Array) {
+  } else if (typed) {
     // A Proxy of a typed array (or an object with its prototype) passes
     // instanceof but has no buffer to copy from.
     if (!ArrayBuffer.isView(x)) {
       throw new TypeError(`${name} has a typed-array prototype but is not a typed array (a Proxy?); pass the array itself`);
     }
     if (isDetached(x)) throw new TypeError(`${name} is backed by a detached ArrayBuffer`);
+    if (x instanceof Uint16Array) {
+      if (half === undefined) {
+        throw new TypeError(`${name} is a Uint16Array: give dtype 'float16' or 'bfloat16' to read it as half-precision bits`);
+      }
+      dtype = half;
+      bits = true;
+    } else {
+      dtype = x instanceof Float32Array ? 'f32' : x instanceof Float64Array ? 'f64' : 'f16';
+    }
     data = x;
     inferred = like ?? [x.length];
   } else if (Array.isArray(x)) {
     inferred = nestedShape(x, name);
     data = flattenNested(x, inferred, name);
   } else {
-    throw new TypeError(
-      `${name} must be a Float32Array, a Float64Array, an array of numbers or a number; got ${describe(x)}`);
+    throw new TypeError(`${name} must be a Float32Array, a Float64Array, a Float16Array, a Uint16Array with dtype, ` +
+      `an array of numbers or a number; got ${describe(x)}`);
   }
   const shape = shapeOpt === undefined ? inferred : checkShape(shapeOpt, shapeName);
   const count = shapeSize(shape);
   if (count !== data.length) {
     throw new RangeError(`${shapeName} [${shape.join(', ')}] holds ${count} elements but ${name} has ${data.length}`);
   }
-  return { data, shape, count, dtype: data instanceof Float32Array ? 'f32' : 'f64', isNumber };
+  return { data, shape, count, dtype, isNumber, bits };
 }
 
 function nestedShape(x, name) {
@@ -181,6 +209,23 @@ function flattenNested(x, shape, name) {
 
 export const ArrayType = { f32: Float32Array, f64: Float64Array };
 
+/** The array type of a result of element type `dtype`: bits in a Uint16Array where the input was. */
+export function resultType(dtype, bits) {
+  if (dtype === 'f32' || dtype === 'f64') return ArrayType[dtype];
+  return bits ? Uint16Array : Float16;
+}
+
+// Order of promotion, as NumPy 2 promotes: float16 and bfloat16 meet in
+// float32, which neither holds the other's values exactly.
+const RANK = { f16: 1, bf16: 1, f32: 2, f64: 3 };
+
+/** The result's element type for a and b, as scipy (NumPy) promotes; a number b is weak. */
+function promote(a, b) {
+  if (!b || b.isNumber || b.dtype === a.dtype) return a.dtype;
+  if (RANK[a.dtype] === RANK[b.dtype]) return 'f32';
+  return RANK[a.dtype] > RANK[b.dtype] ? a.dtype : b.dtype;
+}
+
 /** A host `out`: a typed array of the result's type and length, not partly over the input. */
 function checkHostOut(out, Type, count, input) {
   if (!(out instanceof Type)) {
@@ -205,8 +250,12 @@ function checkHostOut(out, Type, count, input) {
  * @typedef {object} Call  A checked call, all a back end needs.
  * @property {'logSoftmax'|'softmax'|'logSumExp'} fn
  * @property {Operand} x         the input (x, or logSumExp's a)
- * @property {Operand|null} b    logSumExp's weights
- * @property {'f32'|'f64'} dtype the result's element type
+ * @property {Operand|null} b    logSumExp's weights; with a mask, 0 where it is false (see maskWeights)
+ * @property {Dtype} dtype       the result's element type
+ * @property {'f32'|'f64'} ctype the type the kernels compute in: float32 for the half types
+ * @property {boolean} bits      the result is half-precision bits in a Uint16Array
+ * @property {Uint8Array|null} where  the mask over x's elements (C order, nonzero keeps), for
+ *                               the unweighted calls; null when every element counts
  * @property {number} count      the result's element count
  * @property {boolean} empty     a reduction over no elements: logSumExp gives -inf, sign -1
  * @property {import('./plan.js').BlockPlan|import('./plan.js').WeightedPlan|null} plan
@@ -218,17 +267,23 @@ function checkHostOut(out, Type, count, input) {
 
 /**
  * Checks a call of `fn` and plans it.
- * @param {{read: (v: any, name: string, shapeOpt: any, shapeName: string, like?: number[]) => Operand,
- *          checkDeviceOut?: (out: any, x: Operand, count: number) => void}} io
+ * @param {{read: (v: any, name: string, shapeOpt: any, shapeName: string, like?: number[], half?: 'f16'|'bf16') => Operand,
+ *          checkDeviceOut?: (out: any, x: Operand, count: number, type: Function) => void}} io
  *   how the back end reads its inputs (readHost, or device buffers too).
  * @returns {Call}
  */
 export function resolve(fn, x, opts, io) {
   if (opts === undefined) opts = {};
   else if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn} options must be an object; got ${describe(opts)}`);
-  if (fn !== 'logSumExp') return resolveElementwise(fn, x, opts, io);
+  const half = readDtype(opts.dtype);
+  const name = fn === 'logSumExp' ? 'a' : 'x';
+  const input = io.read(x, name, opts.shape, 'shape', undefined, half);
+  if (half !== undefined && !input.bits) {
+    throw new TypeError(`dtype '${opts.dtype}' says how to read a Uint16Array of bits; ${name} is ${describe(x)}, which needs no dtype`);
+  }
+  if (fn !== 'logSumExp') return resolveElementwise(fn, input, opts, io);
 
-  const a = io.read(x, 'a', opts.shape, 'shape');
+  const a = input;
   const shape = a.shape.length === 0 ? [1] : a.shape; // scipy works on at least 1-d
   for (const flag of ['keepdims', 'returnSign']) {
     if (opts[flag] !== undefined && typeof opts[flag] !== 'boolean') {
@@ -241,53 +296,184 @@ export function resolve(fn, x, opts, io) {
       throw new RangeError(`b has ${opts.b.length} elements; give bShape, or as many as a (${a.count})`);
     }
     // A flat b (typed array or buffer) is a's shape unless bShape says otherwise.
-    b = io.read(opts.b, 'b', opts.bShape, 'bShape', shape);
+    b = io.read(opts.b, 'b', opts.bShape, 'bShape', shape, half);
     if (b.shape.length === 0) b.shape = [1];
   } else if (opts.bShape !== undefined) {
     throw new TypeError('bShape was given without b');
   }
   const full = b ? broadcastShapes(shape, b.shape, 'a', 'b') : shape;
+  const where = readWhere(opts.where, opts.whereShape, full, b ? 'the broadcast of a and b' : 'a');
   const axes = normalizeAxes(opts.axis, full.length);
   const outShape = opts.keepdims ? full.map((d, i) => (axes.includes(i) ? 1 : d)) : full.filter((_, i) => !axes.includes(i));
   // As scipy promotes: float32 stays float32 only if b is float32 too (a
   // plain number b is "weak" and never promotes).
-  const dtype = b && !b.isNumber && b.dtype === 'f64' ? 'f64' : a.dtype;
+  const dtype = promote(a, b);
+  const bits = a.bits && (dtype === 'f16' || dtype === 'bf16');
   const count = shapeSize(outShape);
-  checkOut(opts.out, a, count, dtype, io);
+  checkOut(opts.out, a, count, resultType(dtype, bits), io);
   const empty = shapeSize(full) === 0;
+  // A masked entry of a weighted sum gets weight 0 and a = -inf: scipy
+  // leaves a zero weight out of the stable sum, and its fallback, the direct
+  // sum of b * exp(a), then adds 0 * 0 for it rather than 0 * exp(inf).
+  let operand = a;
+  if (b && where) [operand, b] = [maskOperand(a, full, where, -Infinity), maskOperand(b, full, where, 0)];
   let plan = null;
   if (!empty && count > 0) {
-    plan = b ? planWeighted(full, broadcastStrides(shape, full), broadcastStrides(b.shape, full), axes) : planBlocks(full, axes);
+    plan = b ? planWeighted(full, broadcastStrides(operand.shape, full), broadcastStrides(b.shape, full), axes) : planBlocks(full, axes);
   }
-  return { fn, x: a, b, dtype, count, empty, plan, scalar: outShape.length === 0, returnSign: Boolean(opts.returnSign), out: opts.out };
+  return {
+    fn, x: operand, b, dtype, ctype: computeType(dtype), bits, where: b ? null : where, count, empty, plan,
+    scalar: outShape.length === 0, returnSign: Boolean(opts.returnSign), out: opts.out,
+  };
 }
 
 // log_softmax and softmax: one result per element.
-function resolveElementwise(fn, x, opts, io) {
-  const input = io.read(x, 'x', opts.shape, 'shape');
+function resolveElementwise(fn, input, opts, io) {
   const { shape, count } = input;
+  const where = readWhere(opts.where, opts.whereShape, shape, 'x');
   const axes = normalizeAxes(opts.axis, shape.length);
   if (shapeSize(axes.map((a) => shape[a])) === 0) {
     throw new RangeError(`${fn} reduces over a zero-length axis (shape [${shape.join(', ')}], axis ${describe(opts.axis ?? null)})`);
   }
-  checkOut(opts.out, input, count, input.dtype, io);
+  checkOut(opts.out, input, count, resultType(input.dtype, input.bits), io);
   return {
-    fn, x: input, b: null, dtype: input.dtype, count, empty: false, plan: count > 0 ? planBlocks(shape, axes) : null,
-    scalar: input.isNumber, returnSign: false, out: opts.out,
+    fn, x: input, b: null, dtype: input.dtype, ctype: computeType(input.dtype), bits: input.bits, where, count,
+    empty: false, plan: count > 0 ? planBlocks(shape, axes) : null, scalar: input.isNumber, returnSign: false, out: opts.out,
   };
 }
 
-function checkOut(out, input, count, dtype, io) {
+const computeType = (dtype) => (dtype === 'f64' ? 'f64' : 'f32');
+
+function checkOut(out, input, count, Type, io) {
   if (out === undefined) return;
-  if (input.device) io.checkDeviceOut(out, input, count);
-  else checkHostOut(out, ArrayType[dtype], count, input.data);
+  if (input.device) io.checkDeviceOut(out, input, count, Type);
+  else checkHostOut(out, Type, count, input.data);
+}
+
+// ------------------------------------------------------------------ where ---
+
+/**
+ * Reads the `where` mask: a Uint8Array (nonzero keeps), an array of
+ * booleans or numbers (nested or flat, with `whereShape`), or a boolean.
+ * It broadcasts to `full` (the shape of x, or of a and b) without enlarging
+ * it.  Returns one byte per element of `full`, or null when nothing is
+ * masked out (`where: true`, or left out).
+ */
+export function readWhere(where, whereShape, full, against) {
+  if (where === undefined) {
+    if (whereShape !== undefined) throw new TypeError('whereShape was given without where');
+    return null;
+  }
+  let data, inferred;
+  if (typeof where === 'boolean') {
+    if (whereShape !== undefined) throw new TypeError('whereShape was given with a boolean where');
+    return where ? null : new Uint8Array(shapeSize(full));
+  } else if (where instanceof Uint8Array) {
+    if (!ArrayBuffer.isView(where)) {
+      throw new TypeError('where has a typed-array prototype but is not a typed array (a Proxy?); pass the array itself');
+    }
+    if (isDetached(where)) throw new TypeError('where is backed by a detached ArrayBuffer');
+    if (whereShape === undefined && where.length !== shapeSize(full)) {
+      throw new RangeError(`where has ${where.length} elements; give whereShape, or as many as ${against} (${shapeSize(full)})`);
+    }
+    data = where;
+    inferred = full;
+  } else if (Array.isArray(where)) {
+    inferred = nestedShape(where, 'where');
+    data = flattenMask(where, inferred);
+  } else {
+    throw new TypeError(`where must be a Uint8Array, an array of booleans or numbers, or a boolean; got ${describe(where)}`);
+  }
+  const shape = whereShape === undefined ? inferred : checkShape(whereShape, 'whereShape');
+  if (shapeSize(shape) !== data.length) {
+    throw new RangeError(`whereShape [${shape.join(', ')}] holds ${shapeSize(shape)} elements but where has ${data.length}`);
+  }
+  const fits = shape.length <= full.length &&
+    shape.every((d, k) => d === 1 || d === full[full.length - shape.length + k]);
+  if (!fits) {
+    throw new RangeError(`where of shape [${shape.join(', ')}] cannot broadcast to the shape of ${against}, [${full.join(', ')}]`);
+  }
+  return shapeSize(shape) === shapeSize(full) ? data : expand(data, shape, full, Uint8Array);
+}
+
+/** Nested (or flat) booleans and numbers as bytes; a number counts as true where NumPy's bool() says so (nonzero, NaN too). */
+function flattenMask(where, shape) {
+  const out = new Uint8Array(shapeSize(shape));
+  let k = 0;
+  const walk = (v, depth, path) => {
+    if (depth === shape.length) {
+      if (typeof v !== 'boolean' && typeof v !== 'number') {
+        throw new TypeError(`where${path} must be a boolean or a number; got ${describe(v)}`);
+      }
+      out[k++] = v ? 1 : Number.isNaN(v) ? 1 : 0;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw new RangeError(`where is ragged: where${path} should be an array of length ${shape[depth]}; got ${describe(v)}`);
+    }
+    for (let i = 0; i < v.length; i++) walk(v[i], depth + 1, `${path}[${i}]`);
+  };
+  walk(where, 0, '');
+  return out;
+}
+
+/**
+ * `data` of `shape` broadcast to `full` (which it fits), in C order, as a
+ * new array of `Type`.  The innermost run is copied or filled at once.
+ */
+function expand(data, shape, full, Type) {
+  const out = new Type(shapeSize(full));
+  const strides = broadcastStrides(shape, full);
+  const nd = full.length, last = full[nd - 1] ?? 1, step = strides[nd - 1] ?? 0;
+  const idx = new Array(nd).fill(0);
+  for (let at = 0; at < out.length; at += last) {
+    let from = 0;
+    for (let d = 0; d < nd - 1; d++) from += idx[d] * strides[d];
+    if (step === 0) out.fill(data[from], at, at + last);
+    else out.set(data.subarray(from, from + last), at);
+    for (let d = nd - 2; d >= 0 && ++idx[d] === full[d]; d--) idx[d] = 0;
+  }
+  return out;
+}
+
+/**
+ * Operand `o` broadcast to `full`, `fill` where the mask is false: a float
+ * operand of the shape `full` (float32 for the half types, whose values it
+ * holds exactly).
+ */
+function maskOperand(o, full, where, fill) {
+  const Type = o.dtype === 'f64' ? Float64Array : Float32Array;
+  const src = o.bits ? halfBitsToArray(o.data, o.dtype) : o.data;
+  const data = expand(src instanceof Type ? src : Type.from(src), o.shape, full, Type);
+  for (let i = 0; i < data.length; i++) if (!where[i]) data[i] = fill;
+  return { data, shape: full, count: data.length, dtype: o.dtype === 'f64' ? 'f64' : 'f32', isNumber: o.isNumber, bits: false };
+}
+
+// ------------------------------------------------------------ half bits ---
+
+const f32Of = new Float32Array(1), u32Of = new Uint32Array(f32Of.buffer);
+
+/** The value of half-precision bits `h`: exact, as every float16 and bfloat16 value is a float32. */
+export function halfBitsToNumber(h, dtype) {
+  if (dtype === 'bf16') {
+    u32Of[0] = h << 16;
+    return f32Of[0];
+  }
+  const e = (h >> 10) & 31, m = h & 1023, s = h & 0x8000 ? -1 : 1;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (e ? 2 ** (e - 15) * (1 + m / 1024) : 2 ** -14 * (m / 1024));
+}
+
+function halfBitsToArray(bits, dtype) {
+  return Float32Array.from(bits, (h) => halfBitsToNumber(h, dtype));
 }
 
 /** The value a call returns, from its result arrays: a number for a scalar result, {value, sign} with returnSign. */
 export function shapeResult(call, value, sign) {
-  const v = call.scalar ? value[0] : value;
+  const first = (arr) => (call.bits ? halfBitsToNumber(arr[0], call.dtype) : arr[0]);
+  const v = call.scalar ? first(value) : value;
   if (!call.returnSign) return v;
-  return { value: v, sign: call.scalar ? sign[0] : sign };
+  return { value: v, sign: call.scalar ? first(sign) : sign };
 }
 
 /**
@@ -306,6 +492,7 @@ export function fastRows(fn, x, opts) {
   if (n === 0) return null;
   if (opts === undefined) return { rows: 1, cols: n, scalar: true };
   if (opts === null || typeof opts !== 'object') return null;
+  if (opts.where !== undefined || opts.whereShape !== undefined || opts.dtype !== undefined) return null;
   if (fn === 'logSumExp' && (opts.b !== undefined || opts.bShape !== undefined || opts.keepdims !== undefined ||
       opts.returnSign !== undefined || opts.out !== undefined)) return null;
   const { shape, axis } = opts;

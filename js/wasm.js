@@ -166,7 +166,10 @@ function makeKernels(ex, build) {
   function heap() {
     if (views === null) {
       const buffer = memory.buffer;
-      views = { u32: new Uint32Array(buffer), f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+      views = {
+        u8: new Uint8Array(buffer), u16: new Uint16Array(buffer), u32: new Uint32Array(buffer),
+        f32: new Float32Array(buffer), f64: new Float64Array(buffer),
+      };
     }
     return views;
   }

@@ -14,10 +14,18 @@ import { readFileSync } from 'node:fs';
 import { loadBuilds } from './helpers/builds.js';
 import * as publicApi from '../js/index.js';
 import { ulp32 } from '../js/reference/ulp.js';
+import { fromFloat16Bits, fromBfloat16Bits } from '../js/reference/float16.js';
+import { withinBound } from './helpers/bounds.js';
 import { nest } from '../js/reference/shapes.js';
 
 const load = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')).cases;
-const FIXTURES = { 'semantics.json': load('semantics.json'), 'accuracy.json': load('accuracy.json') };
+const FIXTURES = {
+  'semantics.json': load('semantics.json'), 'accuracy.json': load('accuracy.json'),
+  // where masks (JAX's semantics) and half-precision inputs: tests/fixtures/gen_masked.py
+  'masked.json': load('masked.json'), 'float16.json': load('float16.json'),
+};
+const HALF = { float16: { kind: 'f16bits', dtype: 'f16', decode: fromFloat16Bits }, bfloat16: { kind: 'bf16bits', dtype: 'bf16', decode: fromBfloat16Bits } };
+const halfOf = (kind) => Object.entries(HALF).find(([, h]) => h.kind === kind);
 
 const SPECIAL = { nan: NaN, inf: Infinity, '-inf': -Infinity };
 const decode = (v) => (typeof v === 'string' ? SPECIAL[v] : v);
@@ -33,11 +41,22 @@ function operand(spec) {
     case 'f64': return Float64Array.from(data);
     case 'f32': return Float32Array.from(data);
     case 'plain': return nest(data, spec.shape);
+    case 'f16bits': case 'bf16bits': return Uint16Array.from(data);
     default: throw new Error(`unknown operand kind ${spec.kind}`);
   }
 }
 
-const isTyped = (spec) => spec.kind === 'f64' || spec.kind === 'f32';
+const isTyped = (spec) => ['f64', 'f32', 'f16bits', 'bf16bits'].includes(spec.kind);
+
+/** A fixture's mask as a user would pass it: a Uint8Array (with whereShape), nested booleans or numbers, or a boolean. */
+function maskOf(spec, xShape) {
+  if (spec.shape.length === 0) return { where: spec.data[0] };
+  if (spec.kind === 'u8') {
+    const where = Uint8Array.from(spec.data);
+    return sameShape(spec.shape, xShape) ? { where } : { where, whereShape: spec.shape };
+  }
+  return { where: nest(spec.data.map(decode), spec.shape) };
+}
 
 /** The call a fixture describes: [function name, x, options]. */
 function callOf(c) {
@@ -49,6 +68,8 @@ function callOf(c) {
   if ('axis' in c) opts.axis = c.axis;
   if ('keepdims' in c) opts.keepdims = c.keepdims;
   if ('returnSign' in c) opts.returnSign = c.returnSign;
+  if (halfOf(c.x.kind)) opts.dtype = halfOf(c.x.kind)[0];
+  if (c.where) Object.assign(opts, maskOf(c.where, c.x.shape));
   if (c.b) {
     opts.b = operand(c.b);
     if (isTyped(c.b) && !(isTyped(c.x) && sameShape(c.b.shape, c.x.shape))) opts.bShape = c.b.shape;
@@ -61,6 +82,7 @@ function callOf(c) {
 
 /** Is a finite `got` close enough to the 50-digit reference `ref`? */
 function close(c, dtype, got, ref) {
+  if (HALF[dtype]) return withinBound(HALF[dtype].dtype, { log_softmax: 'logSoftmax', softmax: 'softmax', logsumexp: 'logSumExp' }[c.fn], got, ref);
   const err = Math.abs(got - ref);
   if (dtype === 'float32') {
     if (c.fn !== 'softmax') return err <= 2 * ulp32(Math.max(1, Math.abs(ref)));
@@ -79,13 +101,14 @@ function close(c, dtype, got, ref) {
  */
 function compare(c, got, want, dtype, tolerant) {
   const scalar = c.fn === 'logsumexp' ? c.expect.shape.length === 0 : c.x.kind === 'number';
-  const Type = dtype === 'float32' ? Float32Array : Float64Array;
+  const Type = HALF[dtype] ? Uint16Array : dtype === 'float32' ? Float32Array : Float64Array;
   if (scalar) {
     if (typeof got !== 'number') return [`expected a number, got ${got?.constructor?.name ?? typeof got}`];
     got = [got];
   } else {
     if (!(got instanceof Type)) return [`expected a ${Type.name}, got ${got?.constructor?.name ?? typeof got}`];
     if (got.length !== want.length) return [`expected length ${want.length}, got ${got.length}`];
+    if (HALF[dtype]) got = Array.from(got, HALF[dtype].decode); // bits, as the values they stand for
   }
   const problems = [];
   for (let i = 0; i < want.length; i++) {

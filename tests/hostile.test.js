@@ -88,7 +88,7 @@ const detached = () => {
   structuredClone(a.buffer, { transfer: [a.buffer] }); // what postMessage(…, [buffer]) does
   return a;
 };
-const GOT_TYPES = 'must be a Float32Array, a Float64Array, an array of numbers or a number; got';
+const GOT_TYPES = 'must be a Float32Array, a Float64Array, a Float16Array, a Uint16Array with dtype, an array of numbers or a number; got';
 
 /**
  * [description, call(api, out), error class, message].  `out` is a
