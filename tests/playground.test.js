@@ -11,6 +11,8 @@ import { launchBrowser, browserSkipReason } from './helpers/browser.js';
 import { refSoftmax, refLogSumExp, refLogSoftmax } from '../js/reference/float64.js';
 import { seededRandom, randomLogits } from '../js/reference/random.js';
 import { ulp32 } from '../js/reference/ulp.js';
+import { toFloat16Bits, fromFloat16Bits } from '../js/reference/float16.js';
+import { withinBound } from './helpers/bounds.js';
 import { init, logSoftmax } from '../js/index.js';
 import { decodeDigits, splitIndices, createModel, trainEpoch, evaluate, CLASSES } from '../web/model.js';
 import { SPLIT } from '../web/digits.js';
@@ -83,7 +85,7 @@ describe('playground in Chromium', { skip: skip ?? false }, () => {
   /** Fills the Explore form, presses Compute and waits for that run's result. */
   async function explore(p, fields) {
     await showTab(p, 'explore');
-    for (const [id, value] of Object.entries(fields)) {
+    for (const [id, value] of Object.entries({ where: '', ...fields })) { // no mask unless the test gives one
       const kind = await p.$eval(`#${id}`, (el) => el.tagName + (el.type === 'checkbox' ? ':checkbox' : ''));
       if (kind === 'SELECT') await p.selectOption(`#${id}`, value);
       else if (kind.endsWith(':checkbox')) await p.setChecked(`#${id}`, value);
@@ -142,6 +144,31 @@ describe('playground in Chromium', { skip: skip ?? false }, () => {
     assert.equal(got.values.length, 2);
     got.values.forEach((v, i) => assert.ok(Math.abs(v - ref.value[i]) <= 1e-14 * Math.abs(ref.value[i]) + 1e-15, `${v} vs ${ref.value[i]}`));
     assert.deepEqual(got.signs, Array.from(ref.sign));
+  });
+
+  test('Explore: a where mask and float16 (a Float16Array in this browser) match the reference', async () => {
+    assert.equal(await page.evaluate(() => typeof Float16Array), 'function', 'Chromium has Float16Array');
+    const x = Array.from(randomLogits(seededRandom(12), 12, { sd: 3 }), (v) => +v.toPrecision(5));
+    x[1] = NaN; // masked out below: it must not reach the result
+    const mask = [[1, 0, 1, 1, 0, 1], [0, 0, 0, 0, 0, 0]]; // the second row masked out entirely
+    const x16 = Float64Array.from(x, (v) => fromFloat16Bits(toFloat16Bits(v)));
+    for (const backend of ['relaxed', 'simd', 'scalar']) {
+      for (const fn of ['softmax', 'logSoftmax']) {
+        const got = await explore(page, {
+          'x-input': JSON.stringify(x).replace('null', 'nan'), 'x-shape': '2, 6', 'x-dtype': 'float16', fn, axis: '-1',
+          where: JSON.stringify(mask), backend,
+        });
+        assert.equal(got.error, null, `${backend} ${fn}`);
+        const expected = (fn === 'softmax' ? refSoftmax : refLogSoftmax)(x16, [2, 6], -1, { where: mask.flat(), whereShape: [2, 6] });
+        assert.equal(got.values.length, 12);
+        got.values.forEach((v, i) => {
+          const e = expected[i];
+          const ok = Number.isFinite(e) ? withinBound('f16', fn, v, e) : Object.is(v, e);
+          assert.ok(ok, `${backend} ${fn} [${i}]: ${v} vs ${e}`);
+        });
+        assert.ok(got.values.slice(6).every((v) => v === (fn === 'softmax' ? 0 : -Infinity)), `${backend} ${fn}: the masked row`);
+      }
+    }
   });
 
   test('Explore: a bad shape shows the library\'s error message inline', async () => {

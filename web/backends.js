@@ -7,8 +7,8 @@ import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64
 
 /** The float64 reference (js/reference/float64.js) with the library's calling convention. */
 export const referenceApi = {
-  logSoftmax: (x, { shape, axis } = {}) => refLogSoftmax(...dataAndShape(x, shape), axis),
-  softmax: (x, { shape, axis } = {}) => refSoftmax(...dataAndShape(x, shape), axis),
+  logSoftmax: (x, { shape, axis, where } = {}) => refLogSoftmax(...dataAndShape(x, shape), axis, maskOf(where)),
+  softmax: (x, { shape, axis, where } = {}) => refSoftmax(...dataAndShape(x, shape), axis, maskOf(where)),
   logSumExp(a, opts = {}) {
     const r = referenceLogSumExp(a, opts);
     const pick = (v) => (r.shape.length === 0 ? v[0] : v);
@@ -20,10 +20,17 @@ export const referenceApi = {
  * The reference logsumexp for library-style arguments, with its result shape.
  * @returns {{value: Float64Array, sign: Float64Array, shape: number[]}}
  */
-export function referenceLogSumExp(a, { shape, axis, keepdims, b, bShape, returnSign } = {}) {
+export function referenceLogSumExp(a, { shape, axis, keepdims, b, bShape, returnSign, where } = {}) {
   const [data, aShape] = dataAndShape(a, shape, 'a');
   const weights = b === undefined || typeof b === 'number' ? b : readHost(b, 'b', bShape, 'bShape');
-  return refLogSumExp(data, aShape, { axis, keepdims, returnSign, b: weights?.data ?? weights, bShape: weights?.shape });
+  return refLogSumExp(data, aShape, { axis, keepdims, returnSign, b: weights?.data ?? weights, bShape: weights?.shape, ...maskOf(where) });
+}
+
+/** A mask as the reference takes it: flat values and their shape (nested arrays or a boolean). */
+function maskOf(where) {
+  if (where === undefined || typeof where === 'boolean') return { where };
+  const { data, shape } = readHost(where, 'where');
+  return { where: data, whereShape: shape };
 }
 
 // The reference takes flat data and a shape; the library's own reader turns

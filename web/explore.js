@@ -4,6 +4,7 @@
 import { readHost, normalizeAxes, shapeSize } from '../js/resolve.js';
 import { referenceApi, referenceLogSumExp } from './backends.js';
 import { refSoftmax } from '../js/reference/float64.js';
+import { toFloat16Bits, fromFloat16Bits, toBfloat16Bits, fromBfloat16Bits } from '../js/reference/float16.js';
 import { seededRandom, randomLogits } from '../js/reference/random.js';
 import { parseValues, parseAxis, parseShape, formatNumber, formatNested } from './parse.js';
 import { barChart } from './chart.js';
@@ -25,7 +26,16 @@ const EDGE_CASES = [
   { label: 'negative weights with returnSign', input: '[1, 2]', fn: 'logSumExp', b: '[1, -2]', returnSign: true },
   { label: 'axis tuple (0, 2) of a 2x2x3', input: '[[[1, 2, 3], [4, 5, 6]],\n [[0, 0, 0], [-1, -2, -3]]]', fn: 'softmax', axis: '(0, 2)' },
   { label: 'element-wise: axis ()', input: '[1, 2, 3]', fn: 'logSoftmax', axis: '()' },
+  { label: 'where: a masked NaN is left out', input: '[nan, 1, 2]', fn: 'logSoftmax', where: '[0, 1, 1]' },
+  { label: 'where: a fully masked row gives 0, not NaN', input: '[[1, 2, 3],\n [4, 5, 6]]', fn: 'softmax', axis: '1', where: '[[1], [0]]' },
+  { label: 'where with b: masked weights count for nothing', input: '[0, 0, 1]', fn: 'logSumExp', b: '[nan, inf, 2]', where: '[0, 0, 1]' },
 ];
+
+// The 16-bit dtypes: how a value rounds to one (as bits), and back.
+const HALF = {
+  float16: { encode: toFloat16Bits, decode: fromFloat16Bits },
+  bfloat16: { encode: toBfloat16Bits, decode: fromBfloat16Bits },
+};
 
 const MAX_ROWS = 100, MAX_COLS = 40, MAX_SLICES = 12, MAX_BARS = 64;
 
@@ -89,6 +99,7 @@ function applyEdgeCase(c) {
   $('fn').value = c.fn;
   $('axis').value = c.axis ?? '';
   $('b').value = c.b ?? '';
+  $('where').value = c.where ?? '';
   $('return-sign').checked = c.returnSign ?? false;
   $('keepdims').checked = false;
 }
@@ -101,6 +112,8 @@ function readForm(backends) {
   const shape = parseShape($('x-shape').value);
   const axis = parseAxis($('axis').value);
   const opts = { axis };
+  const whereText = $('where').value.trim();
+  if (whereText) opts.where = parseValues(whereText);
   if (fn === 'logSumExp') {
     const bText = $('b').value.trim();
     if (bText) opts.b = parseValues(bText);
@@ -113,6 +126,7 @@ function readForm(backends) {
     dtype = 'float32';
     notes.push(`${backend.label} computes in float32; the input was rounded to float32`);
   }
+  if (HALF[dtype] && backend.id === 'reference') notes.push('the reference computes the rounded inputs in float64');
   return { fn, backend, values, shape, opts, dtype, notes };
 }
 
@@ -132,15 +146,17 @@ async function compute(backends) {
   try {
     // float32 goes in as a Float32Array; the library's reader flattens the
     // nested input first (with the library's own checks and messages).
-    const input = dtype === 'float32' ? toFloat32(values, shape) : { x: values, shape };
-    const callOpts = { ...opts, shape: input.shape };
+    const input = dtype === 'float32' ? toFloat32(values, shape) : HALF[dtype] ? toHalf(values, shape, dtype) : { x: values, shape };
+    const x64 = input.x64 ?? Float64Array.from(readHost(input.x, fn === 'logSumExp' ? 'a' : 'x', input.shape).data);
+    const xShape = input.shape ?? readHost(input.x, 'x', undefined).shape;
+    const callOpts = { ...opts, shape: input.shape, ...(input.dtype && { dtype: input.dtype }) };
+    // The reference takes the rounded values themselves.
+    const [x, run] = HALF[dtype] && backend.id === 'reference' ? [x64, { ...opts, shape: xShape }] : [input.x, callOpts];
     const t0 = performance.now();
-    const result = await backend.run(fn, input.x, callOpts);
+    const result = await backend.run(fn, x, run);
     const ms = performance.now() - t0;
-    const { data, shape: xShape } = readHost(input.x, fn === 'logSumExp' ? 'a' : 'x', input.shape);
-    const x64 = Float64Array.from(data);
     const expected = referenceResult(fn, x64, xShape, opts);
-    const got = flatten(result, opts.returnSign);
+    const got = flatten(result, opts.returnSign, result?.constructor === Uint16Array ? HALF[dtype].decode : null);
     return {
       fn, backend, ms, dtype, notes: form.notes, xShape, x64, axis: opts.axis,
       got, shape: expected.shape, errors: compare(got, expected.values, backend.id === 'reference'),
@@ -156,18 +172,32 @@ function toFloat32(values, shape) {
   return { x: Float32Array.from(data), shape: isNumber ? [] : s };
 }
 
+/**
+ * The input rounded to a 16-bit type: a Float16Array where the browser has
+ * one, else its bits in a Uint16Array with the dtype option (bfloat16 always).
+ */
+function toHalf(values, shape, dtype) {
+  const { data, shape: s, isNumber } = readHost(values, 'x', shape);
+  const bits = Uint16Array.from(data, HALF[dtype].encode);
+  const x64 = Float64Array.from(bits, HALF[dtype].decode);
+  const F16 = globalThis.Float16Array;
+  const shaped = isNumber ? [] : s;
+  if (dtype === 'float16' && F16) return { x: new F16(bits.buffer), shape: shaped, x64 };
+  return { x: bits, shape: shaped, x64, dtype };
+}
+
 function referenceResult(fn, x64, shape, opts) {
   if (fn !== 'logSumExp') {
-    const value = referenceApi[fn](x64, { shape, axis: opts.axis });
+    const value = referenceApi[fn](x64, { shape, axis: opts.axis, where: opts.where });
     return { shape, values: { value } };
   }
   const r = referenceLogSumExp(x64, { ...opts, shape });
   return { shape: r.shape, values: { value: r.value, sign: opts.returnSign ? r.sign : undefined } };
 }
 
-/** Any result (number, typed array, {value, sign}) as {value, sign?} arrays. */
-function flatten(result, withSign) {
-  const arr = (v) => (typeof v === 'number' ? [v] : Array.from(v));
+/** Any result (number, typed array, {value, sign}) as {value, sign?} arrays; `decode` reads 16-bit bits. */
+function flatten(result, withSign, decode) {
+  const arr = (v) => (typeof v === 'number' ? [v] : Array.from(v, decode ?? Number));
   return withSign ? { value: arr(result.value), sign: arr(result.sign) } : { value: arr(result) };
 }
 
