@@ -778,3 +778,147 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }
 `;
 }
+
+// ------------------------------------------------ half precision, masks ---
+//
+// Small element-wise passes around the main kernels, for half-precision
+// operands and results and for `where` masks.  They move bit patterns only,
+// with integer operations: no float arithmetic happens in them, so a device
+// that flushes subnormals or assumes no inf or NaN cannot change a value.
+// Half-precision data is packed two to a u32 (element 2w in the low half of
+// word w, as a little-endian Uint16Array lays it out); a mask is one byte per
+// element, four to a word.  Neither needs the shader-f16 feature.
+
+// float16 and bfloat16 to float32 bits, exactly (every value of either is a
+// float32, float16's subnormals as normal float32s), and float32 to each of
+// them, rounded to nearest, ties to even.  WGSL's pack2x16float may round
+// either way and need not keep inf, NaN or subnormals, hence these.
+// Exported for the tests, which run them on every float16 and bfloat16
+// value and on the midpoints between them.
+export const HALF_BITS = /* wgsl */ `
+fn f16ToF32(h: u32) -> u32 {
+  let s = (h & 0x8000u) << 16u;
+  let e = (h >> 10u) & 0x1fu;
+  let m = h & 0x3ffu;
+  if (e == 0x1fu) { return s | 0x7f800000u | (m << 13u); } // inf, or NaN with its payload
+  if (e != 0u) { return s | ((e + 112u) << 23u) | (m << 13u); }
+  if (m == 0u) { return s; }
+  // A subnormal m 2^-24 is 2^(p-24) (m / 2^p), p its leading bit: normal in float32.
+  let p = firstLeadingBit(m);
+  return s | ((p + 103u) << 23u) | ((m << (23u - p)) & 0x7fffffu);
+}
+
+fn bf16ToF32(h: u32) -> u32 { return h << 16u; }
+
+fn f32ToF16(b: u32) -> u32 {
+  let s = (b >> 16u) & 0x8000u;
+  let a = b & 0x7fffffffu;
+  if (a > 0x7f800000u) { return s | 0x7e00u | ((a >> 13u) & 0x3ffu); } // NaN stays NaN (quiet)
+  if (a >= 0x477ff000u) { return s | 0x7c00u; } // |v| >= 65520, the midpoint above 65504, and inf: inf
+  if (a >= 0x38800000u) {
+    // Normal in float16 (>= 2^-14): rebias the exponent by 127 - 15 and round
+    // the 13 dropped bits; a carry out of the fraction moves into the exponent.
+    let t = a - 0x38000000u;
+    return s | ((t + 0xfffu + ((t >> 13u) & 1u)) >> 13u);
+  }
+  // Below 2^-25, the midpoint between 0 and the smallest subnormal 2^-24
+  // (which ties to even: 0): zero, with its sign.
+  if (a < 0x33000000u) { return s; }
+  // Subnormal in float16: the value in units of 2^-24 is the 24-bit
+  // significand shifted right by 126 - e (14 to 24); 1024 units, reached by
+  // rounding up, are the bits of the smallest normal, 2^-14.
+  let sh = 126u - (a >> 23u);
+  let sig = (a & 0x7fffffu) | 0x800000u;
+  let q = sig >> sh;
+  let rem = sig & ((1u << sh) - 1u);
+  let half = 1u << (sh - 1u);
+  return s | (q + select(0u, 1u, rem > half || (rem == half && (q & 1u) == 1u)));
+}
+
+fn f32ToBf16(b: u32) -> u32 {
+  if ((b & 0x7fffffffu) > 0x7f800000u) { return (b >> 16u) | 0x40u; } // NaN stays NaN (quiet)
+  // Round the low 16 bits to nearest even; the largest finite values round
+  // up into inf's bits, which is round-to-nearest's overflow.
+  return (b + 0x7fffu + ((b >> 16u) & 1u)) >> 16u;
+}
+`;
+
+const ELEMENTWISE_PARAMS = /* wgsl */ `
+struct Params { n: u32, fill: u32, unused0: u32, unused1: u32 };
+@group(0) @binding(2) var<uniform> P: Params;
+`;
+
+const MASK = /* wgsl */ `
+@group(0) @binding(3) var<storage, read> keep: array<u32>;
+fn kept(i: u32) -> bool { return ((keep[i >> 2u] >> ((i & 3u) * 8u)) & 0xffu) != 0u; }
+`;
+
+/**
+ * Prepares an operand for the main kernels as float32: widens packed
+ * half-precision values (`src` 'f16' or 'bf16'; 'f32' copies), and with
+ * `mask` writes -inf where the mask is 0, so that those entries take no
+ * part in the max or the sum.  One thread per element; writes a staging
+ * buffer, never the caller's input.
+ */
+export function prepKernel({ src, mask }) {
+  const value = src === 'f32' ? 'src[i]' : `${src}ToF32((src[i >> 1u] >> ((i & 1u) * 16u)) & 0xffffu)`;
+  return /* wgsl */ `
+${ELEMENTWISE_PARAMS}
+@group(0) @binding(0) var<storage, read> src: array<u32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
+${mask ? MASK : ''}
+${HALF_BITS}
+
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * ${WG}u;
+  if (i >= P.n) { return; }
+  ${mask ? `dst[i] = select(0xff800000u, ${value}, kept(i));` : `dst[i] = ${value};`}
+}
+`;
+}
+
+/**
+ * Finishes a result: with `mask`, the masked entries become P.fill (float32
+ * bits: 0 for softmax, -inf for log_softmax), whatever the kernel made of
+ * them; with `dst` 'f16' or 'bf16', the float32 results are rounded once and
+ * packed, one thread per word.  With `dst` 'f32' it works in place.  An odd
+ * count's last word keeps its upper half as it was: that half lies past the
+ * result, and may be the caller's.
+ */
+export function finishKernel({ dst, mask }) {
+  const masked = (v) => (mask ? `select(P.fill, ${v}, kept(i))` : v);
+  if (dst === 'f32') {
+    return /* wgsl */ `
+${ELEMENTWISE_PARAMS}
+@group(0) @binding(1) var<storage, read_write> y: array<u32>;
+${MASK}
+
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * ${WG}u;
+  if (i >= P.n) { return; }
+  if (!kept(i)) { y[i] = P.fill; }
+}
+`;
+  }
+  return /* wgsl */ `
+${ELEMENTWISE_PARAMS}
+@group(0) @binding(0) var<storage, read> src: array<u32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
+${mask ? MASK : ''}
+${HALF_BITS}
+
+fn narrowed(i: u32) -> u32 { return ${dst === 'f16' ? 'f32ToF16' : 'f32ToBf16'}(${masked('src[i]')}); }
+
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let w = gid.x + gid.y * nwg.x * ${WG}u;
+  let i = 2u * w;
+  if (i >= P.n) { return; }
+  var hi = dst[w] >> 16u;
+  if (i + 1u < P.n) { hi = narrowed(i + 1u); }
+  dst[w] = narrowed(i) | (hi << 16u);
+}
+`;
+}

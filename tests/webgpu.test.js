@@ -2,8 +2,12 @@
 // SwiftShader, which has `subgroups`; the wasm path runs in the same page)
 // and Deno (wgpu on Mesa's lavapipe, whose compiler treats float arithmetic
 // differently).  Every result is checked against the independent float64
-// reference (js/reference/float64.js) with the float32 bounds of
-// tests/helpers/bounds.js.  Each case runs four times on the GPU: both
+// reference (js/reference/float64.js) with the bounds of
+// tests/helpers/bounds.js: float32's, and for half-precision results those
+// of float16 and bfloat16 (inputs decoded and results compared through
+// js/reference/float16.js).  `where` masks are checked against the
+// reference's own masked functions, and masked outputs for their exact
+// fill values.  Each case runs four times on the GPU: both
 // kernel variants (createGpu's `passes`: three passes, or the online pass),
 // each with subgroup reductions (where the adapter has them) and with the
 // workgroup-memory fallback.
@@ -13,12 +17,13 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, browserSkipReason } from './helpers/browser.js';
 import { denoSkipReason, startDeno } from './helpers/deno.js';
-import { BOUND32, ulpError } from './helpers/bounds.js';
+import { BOUND32, ulpError, withinBound } from './helpers/bounds.js';
 import { startServer } from '../web/serve.js';
 import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
 import { seededRandom, randomLogits } from '../js/reference/random.js';
 import { kind } from '../js/reference/ulp.js';
-import { size } from '../js/reference/shapes.js';
+import { size, nest } from '../js/reference/shapes.js';
+import { toFloat16Bits, fromFloat16Bits, roundFloat16, toBfloat16Bits, fromBfloat16Bits, roundBfloat16 } from '../js/reference/float16.js';
 
 const skip = browserSkipReason() ?? false;
 const skipDeno = denoSkipReason() ?? false;
@@ -96,9 +101,18 @@ function check(name, fn, got, ref) {
 
 function reference(fn, data, opts = {}) {
   const shape = opts.shape ?? [data.length];
-  if (fn === 'logSoftmax') return refLogSoftmax(data, shape, opts.axis);
-  if (fn === 'softmax') return refSoftmax(data, shape, opts.axis);
-  return refLogSumExp(data, shape, opts).value;
+  const where = refWhere(opts);
+  if (fn === 'logSoftmax') return refLogSoftmax(data, shape, opts.axis, where);
+  if (fn === 'softmax') return refSoftmax(data, shape, opts.axis, where);
+  return refLogSumExp(data, shape, { ...opts, ...where }).value;
+}
+
+/** The reference's form of a `where` option: flat data and its shape (nested arrays flattened). */
+function refWhere({ where, whereShape }) {
+  if (!Array.isArray(where) || !Array.isArray(where[0])) return { where, whereShape };
+  const shape = [];
+  for (let level = where; Array.isArray(level); level = level[0]) shape.push(level.length);
+  return { where: where.flat(Infinity), whereShape: whereShape ?? shape };
 }
 
 const GPU = ['subgroups', 'shared', 'online', 'onlineShared'];
@@ -108,8 +122,9 @@ const ALL = [...GPU, 'wasm'];
 const backendsOf = (impl) => (impl === 'chromium' ? ALL : GPU);
 
 /** Registers one test per implementation, each skipped where that implementation is missing. */
-function bothTest(name, fn) {
-  for (const impl of IMPLS) test(`${name} (${impl})`, { skip: skipOf(impl) }, () => fn(impl));
+function bothTest(name, options, fn) {
+  if (typeof options === 'function') [options, fn] = [{}, options];
+  for (const impl of IMPLS) test(`${name} (${impl})`, { ...options, skip: skipOf(impl) }, () => fn(impl));
 }
 
 bothTest('the contexts under test run the variants they say', async (impl) => {
@@ -326,7 +341,7 @@ bothTest('float64 weights are rejected, with the way to the float64 result', asy
   const results = await runOn(impl, cases, ['subgroups']);
   for (const [k, what] of ['Float64Array\\(3\\)', '\\[1, 2, 3\\]'].entries()) {
     assert.match(results[k].subgroups.error ?? 'no error',
-      new RegExp(`^TypeError: .*float32.*b must be a Float32Array, a number or a GPUBuffer; got ${what}.*import \\{ logSumExp \\} from 'logsoftmax'`));
+      new RegExp(`^TypeError: .*float32.*b must be a Float32Array, (a Float16Array, )?a Uint16Array of float16 or bfloat16 bits \\(with dtype\\), a number or a GPUBuffer; got ${what}.*import \\{ logSumExp \\} from 'logsoftmax'`));
   }
 });
 
@@ -338,6 +353,463 @@ bothTest('more than 65,535 rows, and dispatches split over y', async (impl) => {
   cases.push({ fn: 'logSoftmax', data, opts: { shape: [3, 70000], axis: 0 }, label: 'logSoftmax 70000 columns' });
   cases.push({ fn: 'logSumExp', data, opts: { shape: [70000, 3], axis: -1, b: f32([1, 0, 2]), bShape: [3] }, label: 'weighted 70000 rows' });
   await verify(impl, cases);
+});
+
+// ------------------------------------------------ where, half precision ---
+
+const HALF = {
+  f16: { name: 'float16', toBits: toFloat16Bits, fromBits: fromFloat16Bits, round: roundFloat16 },
+  bf16: { name: 'bfloat16', toBits: toBfloat16Bits, fromBits: fromBfloat16Bits, round: roundBfloat16 },
+};
+const DTYPE = { float16: 'f16', bfloat16: 'bf16' };
+const bitsOf = (values, dtype) => Uint16Array.from(values, HALF[dtype].toBits);
+
+/** The result type of a case: half where a is half and b is half, a number or absent (NumPy's promotion). */
+function resultDtype(c) {
+  const half = c.float16 ? 'f16' : DTYPE[c.opts?.dtype];
+  return half && !(c.opts?.b instanceof Float32Array) ? half : 'f32';
+}
+
+/** A case's operands as the reference reads them: half bits decoded (exactly) to numbers. */
+function decodeOperands(c) {
+  const half = c.float16 ? 'f16' : DTYPE[c.opts?.dtype];
+  const decode = (v) => (half && v instanceof Uint16Array ? Array.from(v, HALF[half].fromBits) : v);
+  return { data: decode(c.data), opts: { ...c.opts, b: decode(c.opts?.b) } };
+}
+
+/** A mask of shape `wShape` broadcast to `shape` (NumPy's rules), as flat 0/1: where the fill values must be. */
+function maskOver(mask, wShape, shape) {
+  const nd = shape.length;
+  const strides = new Array(nd).fill(0);
+  for (let k = wShape.length - 1, st = 1; k >= 0; st *= wShape[k], k--) strides[nd - wShape.length + k] = wShape[k] === 1 ? 0 : st;
+  const out = new Uint8Array(size(shape));
+  const idx = new Array(nd).fill(0);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = mask[idx.reduce((off, j, d) => off + j * strides[d], 0)] ? 1 : 0;
+    for (let d = nd - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
+  }
+  return out;
+}
+
+/**
+ * Checks one result of `dtype` against the float64 reference: special
+ * values exactly (those of the reference rounded to the output type, so an
+ * overflow to inf counts as one), finite ones within the type's bound.
+ * `keep` (flat 0/1, element-wise results only) marks where masked-out
+ * entries must hold the fill value exactly.  Returns the worst error in ulps.
+ */
+function checkResult(label, fn, dtype, got, ref, keep) {
+  const values = dtype === 'f32' || typeof got === 'number' ? asArray(got) : Array.from(got, HALF[dtype].fromBits);
+  assert.equal(values.length, ref.length, `${label}: length`);
+  if (keep) {
+    for (let i = 0; i < ref.length; i++) {
+      if (!keep[i]) assert.ok(Object.is(values[i], fn === 'softmax' ? 0 : -Infinity), `${label}[${i}] is masked out: got ${values[i]}`);
+    }
+  }
+  if (dtype === 'f32') return check(label, fn, values, ref);
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const [g, r] = [values[i], ref[i]];
+    assert.equal(kind(g), kind(HALF[dtype].round(r)), `${label}[${i}]: got ${g}, reference ${r}`);
+    if (kind(g) !== 'finite') continue;
+    assert.ok(withinBound(dtype, fn, g, r), `${label}[${i}]: ${g} vs ${r} is ${ulpError(dtype, fn, g, r).toFixed(2)} ulp of ${dtype}`);
+    const err = ulpError(dtype, fn, g, r);
+    if (!Number.isNaN(err)) worst = Math.max(worst, err);
+  }
+  return worst;
+}
+
+/**
+ * Runs cases (which may carry `keep`, the expanded mask) and checks every
+ * backend's values, result types and (with returnSign) signs against the
+ * reference.  Returns the worst errors in ulps of each result type.
+ */
+async function verifyTyped(impl, cases, backends = backendsOf(impl)) {
+  const results = await runOn(impl, cases, backends);
+  const worst = {};
+  cases.forEach((c, k) => {
+    const { fn } = c;
+    const dtype = resultDtype(c);
+    const { data, opts } = decodeOperands(c);
+    const shape = opts.shape ?? [data.length];
+    const where = refWhere(opts);
+    const ref = fn === 'logSumExp' ? refLogSumExp(data, shape, { ...opts, ...where })
+      : { value: (fn === 'logSoftmax' ? refLogSoftmax : refSoftmax)(data, shape, opts.axis, where) };
+    for (const backend of backends) {
+      const r = results[k][backend];
+      const label = `${c.label ?? fn} ${backend}`;
+      if (r.error) assert.fail(`${label}: ${r.error}`);
+      if (typeof r.value !== 'number') {
+        const type = dtype === 'f32' ? 'Float32Array' : c.float16 ? 'Float16Array' : 'Uint16Array';
+        assert.equal(r.type, type, `${label}: result type`);
+      }
+      const err = checkResult(label, fn, dtype, r.value, ref.value, fn === 'logSumExp' ? null : c.keep);
+      worst[`${fn} ${dtype} ${backend}`] = Math.max(worst[`${fn} ${dtype} ${backend}`] ?? 0, err);
+      if (opts.returnSign) {
+        const sign = typeof r.sign === 'number' || dtype === 'f32' ? asArray(r.sign) : Array.from(r.sign, HALF[dtype].fromBits);
+        assert.deepEqual(sign, Array.from(ref.sign), `${label}: signs`);
+      }
+    }
+  });
+  return worst;
+}
+
+/** The forms a full-shape mask can take: Uint8Array (any nonzero keeps), nested booleans, flat numbers with whereShape. */
+function maskForms(keep, shape, rand) {
+  return [
+    Uint8Array.from(keep, (v) => (v ? 1 + Math.floor(rand() * 255) : 0)),
+    nest(Array.from(keep, Boolean), shape),
+    { where: Array.from(keep), whereShape: shape },
+  ];
+}
+
+bothTest('where: random masks (over ±inf and NaN too), every axis form, every mask form', async (impl) => {
+  const rand = seededRandom(21);
+  const layouts = [
+    [[7, 33], -1], [[33, 7], 0], [[3, 50, 4], 1], [[4, 3, 50], [0, 2]], [[2, 3, 4, 5], [1, 3]],
+    [[5, 6, 7], [-1, -2]], [[6, 40], null], [[4, 5], []], [[2, 1, 3], 1], [[4, 1000], -1], [[1000, 3], 0],
+  ];
+  const cases = [];
+  layouts.forEach(([shape, axis], l) => {
+    const n = size(shape);
+    const keep = Uint8Array.from({ length: n }, () => (rand() < 0.3 ? 0 : 1));
+    const data = f32(randomLogits(rand, n, { masked: 0.05 }));
+    // Masked-out entries hold values that must not leak into their slice.
+    for (let i = 0; i < n; i++) if (!keep[i] && rand() < 0.5) data[i] = [NaN, Infinity, -Infinity, 3e38][Math.floor(rand() * 4)];
+    const form = maskForms(keep, shape, rand)[l % 3];
+    const where = form instanceof Uint8Array || Array.isArray(form) ? { where: form } : form;
+    for (const fn of FNS) {
+      const opts = { shape, axis, ...where, ...(fn === 'logSumExp' ? { returnSign: true } : {}) };
+      cases.push({ fn, data, opts, keep, label: `${fn} [${shape}] axis ${JSON.stringify(axis)} mask form ${l % 3}` });
+    }
+  });
+  console.log(`where, worst errors (ulp, ${impl}):`, await verifyTyped(impl, cases));
+});
+
+bothTest('where: fully masked slices, broadcast masks, where: false, unmasked specials', async (impl) => {
+  const rand = seededRandom(22);
+  const I = Infinity;
+  const data = f32(randomLogits(rand, 24));
+  const cases = [];
+  const add = (label, x, opts, keep) => {
+    for (const fn of FNS) {
+      const extra = fn === 'logSumExp' ? { returnSign: true } : {};
+      cases.push({ fn, data: x, opts: { ...opts, ...extra }, keep, label: `${fn} ${label}` });
+    }
+  };
+  const rowMask = Uint8Array.from({ length: 24 }, (_, i) => (i >= 6 && i < 12 ? 0 : 1)); // row 1 of [4, 6]
+  add('row 1 masked out, rows', data, { shape: [4, 6], axis: 1, where: rowMask }, rowMask);
+  add('row 1 masked out, columns', data, { shape: [6, 4], axis: 0, where: rowMask }, rowMask);
+  add('where: false', data, { shape: [4, 6], axis: 1, where: false }, new Uint8Array(24));
+  add('where: true', data, { shape: [4, 6], axis: 1, where: true }, new Uint8Array(24).fill(1));
+  // Broadcast: one mask per column, per row, and a scalar-shaped one.
+  const cols = [1, 0, 1, 1, 0, 1];
+  add('mask [6] over [4, 6]', data, { shape: [4, 6], axis: 1, where: Uint8Array.from(cols), whereShape: [6] }, maskOver(cols, [6], [4, 6]));
+  add('mask [1, 6] over [4, 6] down columns', data, { shape: [4, 6], axis: 0, where: [cols.map(Boolean)] }, maskOver(cols, [1, 6], [4, 6]));
+  const rows = [1, 0, 1, 1];
+  add('mask [4, 1] over [4, 6], a row masked out', data, { shape: [4, 6], axis: -1, where: rows, whereShape: [4, 1] }, maskOver(rows, [4, 1], [4, 6]));
+  add('mask [2, 1, 3] over [2, 4, 3]', data, { shape: [2, 4, 3], axis: 1, where: [1, 0, 1, 0, 1, 1], whereShape: [2, 1, 3] },
+    maskOver([1, 0, 1, 0, 1, 1], [2, 1, 3], [2, 4, 3]));
+  add('mask [1] over [4, 6], all axes', data, { shape: [4, 6], axis: null, where: [0], whereShape: [1] }, new Uint8Array(24));
+  // scipy's rules on what the mask leaves: +inf, NaN, all -inf; the masked
+  // entries (last column) hold values that would change every one of them.
+  const special = f32([I, 1, 5, NaN, 1, -I, -I, -I, 7, I, I, NaN, 1000, 1, I, 0, -40, NaN]);
+  const keepSpecial = Uint8Array.from({ length: 18 }, (_, i) => (i % 3 === 2 ? 0 : 1));
+  add('unmasked specials', special, { shape: [6, 3], axis: 1, where: keepSpecial }, keepSpecial);
+  const transposed = f32(Array.from({ length: 18 }, (_, i) => special[(i % 6) * 3 + Math.floor(i / 6)]));
+  const keepTransposed = Uint8Array.from({ length: 18 }, (_, i) => (i >= 12 ? 0 : 1));
+  add('unmasked specials, columns', transposed, { shape: [3, 6], axis: 0, where: keepTransposed }, keepTransposed);
+  console.log(`where, worst errors (ulp, ${impl}):`, await verifyTyped(impl, cases));
+});
+
+bothTest('where with weighted logSumExp: the mask drops a and b, whatever they hold', async (impl) => {
+  const rand = seededRandom(23);
+  const a = f32(randomLogits(rand, 6 * 40));
+  const b = f32(Array.from({ length: 240 }, (_, i) => (i % 9 === 0 ? -0.5 : 0.1 + rand() * 2)));
+  const keep = Uint8Array.from({ length: 240 }, (_, i) => (i >= 40 && i < 80 ? 0 : rand() < 0.3 ? 0 : 1)); // row 1 masked out
+  for (let i = 0; i < 240; i++) {
+    if (!keep[i] && i % 4 === 0) a[i] = [Infinity, NaN, 1e30][i % 3];
+    if (!keep[i] && i % 4 === 1) b[i] = [NaN, Infinity, -5][i % 3];
+  }
+  const bRow = f32(b.subarray(0, 40));
+  const cases = [
+    { fn: 'logSumExp', data: a, opts: { shape: [6, 40], axis: 1, b, where: keep, returnSign: true }, label: 'b full, mask full' },
+    { fn: 'logSumExp', data: a, opts: { shape: [6, 40], axis: 1, b, where: keep }, label: 'b full, mask full, no sign' },
+    { fn: 'logSumExp', data: a, opts: { shape: [6, 40], axis: 0, b: bRow, bShape: [40], where: keep, returnSign: true }, label: 'b broadcast' },
+    { fn: 'logSumExp', data: a, opts: { shape: [6, 40], axis: -1, b: 2, where: [1, 0, 1, 1, 0, 1], whereShape: [6, 1], keepdims: true }, label: 'b number, mask broadcast' },
+    { fn: 'logSumExp', data: a.subarray(0, 40), opts: { shape: [1, 40], axis: null, b: f32(b.subarray(0, 240)), bShape: [6, 40], where: keep, returnSign: true },
+      label: 'mask over the broadcast of a and b' },
+  ];
+  console.log(`weighted where, worst errors (ulp, ${impl}):`, await verifyTyped(impl, cases));
+});
+
+// scipy's float32 fallback for a slice without a finite term sums b * exp(a)
+// directly, where 0 * NaN and 0 * inf are NaN: a slice masked out entirely,
+// or one whose kept entries send it to that fallback, must still see
+// nothing of a masked NaN or +inf in a.
+bothTest('where with weighted logSumExp: a masked NaN or +inf in a leaves no trace, even in the fallback', async (impl) => {
+  const a = f32([NaN, 1, Infinity, 2, Infinity, NaN]);
+  const b = f32([1, 1, 1, 1, 1, 1]);
+  const cases = [{ fn: 'logSumExp', data: a, opts: { shape: [3, 2], axis: 1, b, where: [[0, 0], [0, 1], [1, 0]], returnSign: true },
+    label: 'masked NaN / +inf in a' }];
+  await verifyTyped(impl, cases);
+});
+
+/** Random logits as half bits, with a spread that gives subnormal and zero softmax outputs. */
+function halfData(rand, n, dtype, opts) {
+  return bitsOf(randomLogits(rand, n, opts), dtype);
+}
+
+for (const name of ['float16', 'bfloat16']) {
+  const dtype = DTYPE[name];
+  bothTest(`${name} bits in a Uint16Array: every function and axis form, masks, b, signs, specials`, async (impl) => {
+    const rand = seededRandom(dtype === 'f16' ? 31 : 32);
+    const layouts = [[[7, 33], -1], [[33, 7], 0], [[3, 50, 4], 1], [[4, 3, 50], [0, 2]], [[6, 40], null], [[4, 5], []], [[8, 1000], -1], [[3, 5], 1]];
+    const cases = [];
+    for (const [shape, axis] of layouts) {
+      const n = size(shape);
+      const data = halfData(rand, n, dtype, { masked: 0.1, sd: 6 });
+      for (const fn of FNS) {
+        const lse = fn === 'logSumExp';
+        cases.push({ fn, data, opts: { shape, axis, dtype: name, ...(lse ? { returnSign: true } : {}) }, label: `${name} ${fn} [${shape}] axis ${JSON.stringify(axis)}` });
+        const keep = Uint8Array.from({ length: n }, () => (rand() < 0.3 ? 0 : 1));
+        cases.push({ fn, data, opts: { shape, axis, dtype: name, where: keep }, keep, label: `${name} ${fn} [${shape}] axis ${JSON.stringify(axis)} masked` });
+      }
+    }
+    const I = Infinity;
+    const big = dtype === 'f16' ? 65504 : 3e38;
+    // Special values and the edges of the format: overflow to -inf, subnormal inputs and outputs.
+    const rows = [[1000, 1, 0, -1], [-I, -I, -I, -I], [I, 1, 2, 3], [NaN, 1, 2, 3], [big, -big, 0, 1], [0, -12, -15, -17],
+      [6e-8, -6e-8, 1e-5, 0], [-big, -big, -big, -big], [0.1, 0.2, 0.3, 0.4]];
+    const special = bitsOf(rows.flat(), dtype);
+    for (const fn of FNS) {
+      cases.push({ fn, data: special, opts: { shape: [rows.length, 4], axis: 1, dtype: name, ...(fn === 'logSumExp' ? { returnSign: true } : {}) }, label: `${name} ${fn} specials` });
+      cases.push({ fn, data: special, opts: { shape: [rows.length, 4], axis: 0, dtype: name }, label: `${name} ${fn} specials, columns` });
+    }
+    // An odd count (the last word half used), a 0-d result (a number), an empty reduction.
+    const odd = halfData(rand, 7 * 3, dtype);
+    for (const fn of FNS) cases.push({ fn, data: odd, opts: { shape: [7, 3], axis: 0, dtype: name }, label: `${name} ${fn} odd count` });
+    cases.push({ fn: 'logSumExp', data: odd, opts: { dtype: name, returnSign: true }, label: `${name} 0-d` });
+    cases.push({ fn: 'logSumExp', data: new Uint16Array(0), opts: { shape: [3, 0], axis: 1, dtype: name, returnSign: true }, label: `${name} empty reduction` });
+    // Weights: half bits (half result), a number (half result), float32 (float32 result).
+    const a = halfData(rand, 6 * 40, dtype);
+    const b = bitsOf(Array.from({ length: 240 }, (_, i) => (i % 7 === 0 ? 0 : i % 5 === 0 ? -0.5 : rand() * 2)), dtype);
+    const keep = Uint8Array.from({ length: 240 }, () => (rand() < 0.2 ? 0 : 1));
+    cases.push({ fn: 'logSumExp', data: a, opts: { shape: [6, 40], axis: 1, b, dtype: name, returnSign: true }, label: `${name} b half` });
+    cases.push({ fn: 'logSumExp', data: a, opts: { shape: [6, 40], axis: 0, b: b.subarray(0, 40), bShape: [40], dtype: name }, label: `${name} b half broadcast` });
+    cases.push({ fn: 'logSumExp', data: a, opts: { shape: [6, 40], axis: 1, b, dtype: name, where: keep, returnSign: true }, label: `${name} b half, where` });
+    cases.push({ fn: 'logSumExp', data: a, opts: { shape: [6, 40], axis: 1, b: 0.5, dtype: name }, label: `${name} b number` });
+    cases.push({ fn: 'logSumExp', data: a, opts: { shape: [6, 40], axis: 1, b: f32(Array.from(b, HALF[dtype].fromBits)), dtype: name }, label: `${name} b float32: float32 result` });
+    console.log(`${name}, worst errors (ulp, ${impl}):`, await verifyTyped(impl, cases));
+  });
+}
+
+bothTest('Float16Array in, Float16Array out (and float32 with float32 weights)', async (impl) => {
+  const rand = seededRandom(33);
+  const cases = [];
+  for (const [shape, axis] of [[[7, 33], -1], [[33, 7], 0], [[4, 3, 50], [0, 2]], [[6, 40], null], [[5, 3], 1]]) {
+    const n = size(shape);
+    const data = halfData(rand, n, 'f16', { masked: 0.1 });
+    const keep = Uint8Array.from({ length: n }, () => (rand() < 0.3 ? 0 : 1));
+    for (const fn of FNS) {
+      cases.push({ fn, data, float16: true, opts: { shape, axis }, label: `Float16Array ${fn} [${shape}] axis ${JSON.stringify(axis)}` });
+      cases.push({ fn, data, float16: true, opts: { shape, axis, where: keep }, keep, label: `Float16Array ${fn} [${shape}] masked` });
+    }
+  }
+  const a = halfData(rand, 240, 'f16');
+  const b = bitsOf(Array.from({ length: 240 }, () => rand() * 2), 'f16');
+  cases.push({ fn: 'logSumExp', data: a, float16: true, opts: { shape: [6, 40], axis: 1, b, returnSign: true }, label: 'Float16Array a and b' });
+  cases.push({ fn: 'logSumExp', data: a, float16: true, opts: { shape: [6, 40], axis: 1, b: f32(Array.from(b, fromFloat16Bits)) }, label: 'Float16Array a, Float32Array b' });
+  cases.push({ fn: 'logSumExp', data: a, float16: true, opts: {}, label: 'Float16Array 0-d' });
+  console.log(`Float16Array, worst errors (ulp, ${impl}):`, await verifyTyped(impl, cases));
+});
+
+/** Runs GPUBuffer cases on the GPU back ends of one implementation. */
+async function runBuffers(impl, cases) {
+  if (impl === 'deno') return deno.call({ bufferCases: cases, backends: GPU });
+  return page.evaluate(async ([cases, backends]) => window.lsm.cases.runBufferCases(window.gpus, cases, backends), [cases, GPU]);
+}
+
+bothTest('GPUBuffers of float16 and bfloat16, and masks on GPUBuffers: inputs untouched, out written no further than the result', async (impl) => {
+  const rand = seededRandom(34);
+  const cases = [];
+  for (const name of ['float16', 'bfloat16']) {
+    const dtype = DTYPE[name];
+    for (const [shape, axis] of [[[7, 33], -1], [[5, 3], 0], [[3, 50, 4], 1]]) {
+      const n = size(shape); // 231 and 15: odd, the last word half used
+      const data = halfData(rand, n, dtype, { masked: 0.1 });
+      const keep = Uint8Array.from({ length: n }, () => (rand() < 0.3 ? 0 : 1));
+      for (const fn of ['logSoftmax', 'softmax']) {
+        cases.push({ fn, data, opts: { shape, axis, dtype: name }, count: n, withOut: true, label: `${name} ${fn} [${shape}] into out` });
+        cases.push({ fn, data, opts: { shape, axis, dtype: name, where: keep }, count: n, keep, label: `${name} ${fn} [${shape}] masked` });
+      }
+      const nOut = size(shape.filter((_, k) => k !== (axis < 0 ? shape.length + axis : axis)));
+      cases.push({ fn: 'logSumExp', data, opts: { shape, axis, dtype: name, returnSign: true }, count: nOut, label: `${name} logSumExp [${shape}]` });
+      cases.push({ fn: 'logSumExp', data, opts: { shape, axis, dtype: name, where: keep }, count: nOut, withOut: true, label: `${name} logSumExp [${shape}] masked into out` });
+    }
+    const a = halfData(rand, 5 * 3, dtype);
+    const b = bitsOf(Array.from({ length: 15 }, (_, i) => (i % 4 === 0 ? 0 : rand() * 2 - 0.5)), dtype);
+    cases.push({ fn: 'logSumExp', data: a, opts: { shape: [5, 3], axis: 1, b, dtype: name, returnSign: true }, bBuffer: true, count: 5, withOut: true, label: `${name} b GPUBuffer` });
+  }
+  // float32 buffers with masks: the mask goes to a staging copy, never into x.
+  const x = f32(randomLogits(rand, 6 * 40));
+  const keep = Uint8Array.from({ length: 240 }, (_, i) => (i < 40 ? 0 : rand() < 0.3 ? 0 : 1));
+  for (const fn of ['logSoftmax', 'softmax']) {
+    cases.push({ fn, data: x, opts: { shape: [6, 40], axis: 1, where: keep }, count: 240, keep, withOut: true, label: `float32 ${fn} masked into out` });
+  }
+  cases.push({ fn: 'logSumExp', data: x, opts: { shape: [6, 40], axis: 0, where: keep, returnSign: true }, count: 40, label: 'float32 logSumExp masked' });
+  const results = await runBuffers(impl, cases);
+  const worst = {};
+  cases.forEach((c, k) => {
+    const dtype = resultDtype(c);
+    const { data, opts } = decodeOperands(c);
+    const where = refWhere(opts);
+    const ref = c.fn === 'logSumExp' ? refLogSumExp(data, opts.shape, { ...opts, ...where })
+      : { value: (c.fn === 'logSoftmax' ? refLogSoftmax : refSoftmax)(data, opts.shape, opts.axis, where) };
+    for (const backend of GPU) {
+      const r = results[k][backend];
+      const label = `${c.label} ${backend}`;
+      if (r.error) assert.fail(`${label}: ${r.error}`);
+      assert.ok(r.inputsIntact, `${label}: the input buffers (and the bytes after them) are unchanged`);
+      assert.ok(r.sameOut, `${label}: the result is the given out buffer`);
+      if (c.withOut) assert.ok(r.outTail.every((byte) => byte === 0xa5), `${label}: out past the result is unchanged: ${r.outTail}`);
+      const err = checkResult(label, c.fn, dtype, r.value, ref.value, c.fn === 'logSumExp' ? null : c.keep);
+      worst[`${c.fn} ${dtype}`] = Math.max(worst[`${c.fn} ${dtype}`] ?? 0, err);
+      if (opts.returnSign) {
+        const sign = dtype === 'f32' ? Array.from(r.sign) : Array.from(r.sign, HALF[dtype].fromBits);
+        assert.deepEqual(sign, Array.from(ref.sign), `${label}: signs`);
+      }
+    }
+  });
+  console.log(`GPUBuffer half and masked, worst errors (ulp, ${impl}):`, worst);
+});
+
+/** The device's WGSL conversion `fn` on every word of `input`. */
+async function convert(impl, fn, input) {
+  if (impl === 'deno') return deno.call({ convert: { fn, input } });
+  return page.evaluate(async ([fn, input]) => window.lsm.cases.convertOnDevice(window.gpus.subgroups.device, fn, input), [fn, input]);
+}
+
+bothTest('the WGSL conversions: every float16 and bfloat16 value, the midpoints between them, specials, random float32s', async (impl) => {
+  const f = new Float32Array(1), u = new Uint32Array(f.buffer);
+  const valueOf = (bits) => ((u[0] = bits), f[0]);
+  const bitsOfF32 = (v) => ((f[0] = v), u[0]);
+  const isNanBits = (bits) => (bits & 0x7fffffff) > 0x7f800000;
+  const rand = seededRandom(35);
+  const specials = [0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffffffff, 0x00000001, 0x807fffff, 0x7f7fffff, 0xff7fffff,
+    0x477ff000, 0x477fefff, 0x477fe000, 0x33000000, 0x33000001, 0x32ffffff, 0x38800000, 0x387fffff, 0, 0x80000000];
+  const randoms = Array.from({ length: 100000 }, () => Math.floor(rand() * 2 ** 32));
+
+  // Widening: every 16-bit pattern, to the float32 of the value it holds (NaN to a NaN of its sign).
+  for (const [dtype, fn] of [['f16', 'f16ToF32'], ['bf16', 'bf16ToF32']]) {
+    const all = Uint32Array.from({ length: 65536 }, (_, i) => i);
+    const got = await convert(impl, fn, all);
+    for (let h = 0; h < 65536; h++) {
+      const v = HALF[dtype].fromBits(h);
+      const ok = Number.isNaN(v) ? isNanBits(got[h]) && (got[h] >>> 31) === h >>> 15 : got[h] === bitsOfF32(v);
+      if (!ok) assert.fail(`${fn}(0x${h.toString(16)}): got 0x${got[h].toString(16)}, want the bits of ${v}`);
+    }
+  }
+
+  // Narrowing: each finite 16-bit value, the midpoint above it (exact in
+  // float32: one bit more) and the float32s on either side of it, both
+  // signs; specials; random float32s.
+  for (const [dtype, fn] of [['f16', 'f32ToF16'], ['bf16', 'f32ToBf16']]) {
+    const { fromBits, toBits } = HALF[dtype];
+    const inputs = [...specials, ...randoms];
+    for (let h = 0; h < 0x8000; h++) {
+      const v = fromBits(h), next = fromBits(h + 1);
+      if (!Number.isFinite(v)) continue;
+      const mid = Number.isFinite(next) ? bitsOfF32((v + next) / 2) : bitsOfF32(v) + (dtype === 'f16' ? 0x1000 : 0x8000);
+      for (const bits of [bitsOfF32(v), mid - 1, mid, mid + 1]) inputs.push(bits, (bits | 0x80000000) >>> 0);
+    }
+    const input = Uint32Array.from(inputs);
+    const got = await convert(impl, fn, input);
+    let rounded = 0;
+    for (let i = 0; i < input.length; i++) {
+      const bits = input[i];
+      const want = toBits(valueOf(bits));
+      const g = got[i];
+      const ok = isNanBits(bits) ? fromBits(g) !== fromBits(g) && g >>> 15 === bits >>> 31 : g === want;
+      if (!ok) assert.fail(`${fn}(0x${bits.toString(16)} = ${valueOf(bits)}): got 0x${g.toString(16)}, want 0x${want.toString(16)}`);
+      if (!isNanBits(bits) && valueOf(bits) !== fromBits(want)) rounded++;
+    }
+    assert.ok(rounded > 100000, `${fn}: most inputs need rounding (${rounded} of ${input.length})`);
+  }
+});
+
+test('where and dtype: bad arguments reject naming the argument, and nothing is written', { skip }, async () => {
+  const r = await page.evaluate(async () => {
+    const gpu = window.gpus.subgroups;
+    const { device } = gpu;
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const buf = (size) => device.createBuffer({ size, usage });
+    const x = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const halfX = new Uint16Array([0x3c00, 0x4000, 0x4200, 0x4400, 0x4500]);
+    const hostOut = new Float32Array(6).fill(42);
+    const gpuX = buf(12), gpuOut = buf(12);
+    device.queue.writeBuffer(gpuOut, 0, new Uint8Array(12).fill(0xa5));
+    const attempts = {
+      dtypeOnFloat32: () => gpu.logSoftmax(x, { dtype: 'float16' }),
+      dtypeOnFloat16: () => gpu.softmax(new Float16Array(4), { dtype: 'float16' }),
+      noDtype: () => gpu.logSoftmax(new Uint16Array(4)),
+      badDtype: () => gpu.logSoftmax(new Uint16Array(4), { dtype: 'float8' }),
+      halfBuffer: () => gpu.logSoftmax(buf(8), { shape: [5], dtype: 'float16' }),
+      halfOut: () => gpu.softmax(gpuX, { shape: [5], dtype: 'bfloat16', out: buf(8) }),
+      bitsOut: () => gpu.logSoftmax(halfX, { dtype: 'float16', out: new Float16Array(5) }),
+      float16Out: () => gpu.logSoftmax(new Float16Array(5), { out: new Uint16Array(5) }),
+      halfBWithFloat32: () => gpu.logSumExp(x, { b: new Uint16Array(6) }),
+      whereLength: () => gpu.softmax(x, { shape: [2, 3], where: new Uint8Array(4), out: hostOut }),
+      whereBroadcast: () => gpu.softmax(x, { shape: [2, 3], where: [1, 0], out: hostOut }),
+      whereType: () => gpu.logSoftmax(x, { where: 'yes', out: hostOut }),
+      whereShapeAlone: () => gpu.logSoftmax(x, { whereShape: [6], out: hostOut }),
+      whereGpuOut: () => gpu.logSoftmax(gpuX, { shape: [3], where: [[1, 0]], out: gpuOut }),
+      whereGpuB: () => gpu.logSumExp(x, { b: buf(24), where: [1, 1, 1, 0, 0, 0] }),
+      whereGpuA: () => gpu.logSumExp(buf(24), { shape: [6], b: x, where: [1, 1, 1, 0, 0, 0] }),
+      whereOnHalfGpu: () => gpu.logSoftmax(gpuX, { shape: [5], dtype: 'float16', where: new Uint8Array(4), out: gpuOut }),
+    };
+    const out = {};
+    for (const [name, f] of Object.entries(attempts)) {
+      try {
+        await f();
+        out[name] = 'no error';
+      } catch (err) {
+        out[name] = `${err.name}: ${err.message}`;
+      }
+    }
+    const rb = device.createBuffer({ size: 12, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(gpuOut, 0, rb, 0, 12);
+    device.queue.submit([enc.finish()]);
+    await rb.mapAsync(GPUMapMode.READ);
+    out.gpuOut = Array.from(new Uint8Array(rb.getMappedRange()));
+    out.hostOut = Array.from(hostOut);
+    out.after = Array.from(await gpu.softmax(x, { shape: [2, 3], axis: 1, where: [true, false, true] }));
+    return out;
+  });
+  const expect = {
+    dtypeOnFloat32: /^TypeError: dtype 'float16' says how to read a Uint16Array of bits; x is Float32Array\(6\)/,
+    dtypeOnFloat16: /^TypeError: dtype 'float16' says how to read a Uint16Array of bits; x is Float16Array\(4\)/,
+    noDtype: /^TypeError: x is a Uint16Array: give dtype 'float16' or 'bfloat16'/,
+    badDtype: /^RangeError: dtype must be 'float16' or 'bfloat16'; got "float8"/,
+    halfBuffer: /^RangeError: x is a GPUBuffer of 8 bytes; shape \[5\] needs 12 \(5 packed float16 values, in whole 4-byte words\)/,
+    halfOut: /^RangeError: out is a GPUBuffer of 8 bytes; the result needs 12/,
+    bitsOut: /^TypeError: out must be a Uint16Array like the result; got Float16Array\(5\)/,
+    float16Out: /^TypeError: out must be a Float16Array like the result; got Uint16Array\(5\)/,
+    halfBWithFloat32: /^TypeError: b is a Uint16Array: give dtype/,
+    whereLength: /^RangeError: where has 4 elements; give whereShape, or as many as x \(6\)/,
+    whereBroadcast: /^RangeError: where of shape \[2\] cannot broadcast to the shape of x, \[2, 3\]/,
+    whereType: /^TypeError: where must be a Uint8Array, an array of booleans or numbers, or a boolean; got "yes"/,
+    whereShapeAlone: /^TypeError: whereShape was given without where/,
+    whereGpuOut: /^RangeError: where of shape \[1, 2\] cannot broadcast/,
+    whereGpuB: /^TypeError: where with b cannot be combined with GPUBuffer operands on the WebGPU path/,
+    whereGpuA: /^TypeError: where with b cannot be combined with GPUBuffer operands on the WebGPU path/,
+    whereOnHalfGpu: /^RangeError: where has 4 elements; give whereShape, or as many as x \(5\)/,
+  };
+  for (const [name, re] of Object.entries(expect)) assert.match(r[name], re, name);
+  assert.deepEqual(r.gpuOut, new Array(12).fill(0xa5), 'the GPUBuffer out is unchanged');
+  assert.deepEqual(r.hostOut, new Array(6).fill(42), 'the host out is unchanged');
+  assert.deepEqual(r.after.map((v) => +v.toFixed(6)), [0.119203, 0, 0.880797, 0.119203, 0, 0.880797]);
 });
 
 test('GPUBuffer in and out: no readback, the same values as the Float32Array path', { skip }, async () => {
@@ -415,7 +887,7 @@ test('bad arguments reject with a clear error, and the context stays usable', { 
     negativeDim: /RangeError: shape\[0\] must be a non-negative integer/,
     badAxis: /RangeError: axis = 2 is out of range/,
     zeroAxis: /RangeError: logSoftmax reduces over a zero-length axis/,
-    float64: /TypeError: .*float32.*Float32Array or a GPUBuffer; got Float64Array\(6\)/,
+    float64: /TypeError: .*float32.*x must be a Float32Array, a Float16Array, a Uint16Array of float16 or bfloat16 bits \(with dtype\) or a GPUBuffer; got Float64Array\(6\)/,
     smallBuffer: /RangeError: x is a GPUBuffer of 16 bytes; shape \[2, 3\] needs 24/,
     noStorage: /TypeError: x is a GPUBuffer without STORAGE usage/,
     outLength: /RangeError: out has length 5; the result has 6/,

@@ -4,7 +4,10 @@
 // no readback), for both kernel variants (createGpu's `passes`: 'three' and
 // 'online'), alternating between them so that load from other processes
 // hits both alike; the Float32Array round trip (default variant, plus upload
-// and readback) and wasm are timed alongside.  Medians of 5 after a warm-up.
+// and readback) and wasm are timed alongside, and the default variant's
+// kernel time with a `where` mask (70% kept) and on packed float16 buffers
+// (dtype, widened and rounded by the extra passes).  Medians of 5 after a
+// warm-up.
 import { launchBrowser } from '../helpers/browser.js';
 import { startServer } from '../../web/serve.js';
 
@@ -52,8 +55,19 @@ try {
         await gpu[fn](buf, { shape, axis, out: outBuf });
         await device.queue.onSubmittedWorkDone();
       };
-      const t = await medians({ three: kernel(gpus.three), online: kernel(gpus.online) });
-      const row = { shape: `[${shape}]`, axis, threeMs: t.three, onlineMs: t.online, onlineSpeedup: t.three / t.online };
+      const where = Uint8Array.from({ length: n }, (_, i) => (Math.sin(3 * i) > -0.6 ? 1 : 0));
+      const half = device.createBuffer({ size: Math.ceil(n / 2) * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      device.queue.writeBuffer(half, 0, new Uint16Array(Math.ceil(n / 2) * 2).fill(0x3c00));
+      const run = async (x, opts) => {
+        await gpus.three[fn](x, { shape, axis, out: outBuf, ...opts });
+        await device.queue.onSubmittedWorkDone();
+      };
+      const t = await medians({
+        three: kernel(gpus.three), online: kernel(gpus.online), where: () => run(buf, { where }), f16: () => run(half, { dtype: 'float16' }),
+      });
+      const row = {
+        shape: `[${shape}]`, axis, threeMs: t.three, onlineMs: t.online, onlineSpeedup: t.three / t.online, whereMs: t.where, f16Ms: t.f16,
+      };
       const rest = await medians({
         roundTrip: () => byDefault[fn](x, { shape, axis }),
         wasm: async () => window.lsm.wasm[fn](x, { shape, axis }),
@@ -61,6 +75,7 @@ try {
       row.roundTripMs = rest.roundTrip;
       row.wasmMs = rest.wasm;
       buf.destroy();
+      half.destroy();
       outBuf.destroy();
       out.push(row);
     }

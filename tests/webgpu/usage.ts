@@ -19,7 +19,13 @@ export async function demo(logits: Float32Array, onGpu: GPUBuffer): Promise<void
   const info = await gpu.lost;
   const variant: 'three' | 'online' = gpu.passes;
   const online = await createGpu({ device: gpu.device, passes: 'online' });
-  console.log(y, buf, lse, s, info.reason, gpu.subgroups, gpu.device.label, variant, online.passes);
+  // Masks and half precision (bits in a Uint16Array, or packed in a GPUBuffer).
+  const masked: Float32Array = await gpu.softmax(logits, { where: new Uint8Array(logits.length), axis: null });
+  const rowMask = await gpu.logSoftmax(logits, { shape: [4, logits.length / 4], where: [true, false, true, true], whereShape: [4, 1] });
+  const bits: Uint16Array = await gpu.logSoftmax(new Uint16Array(8), { dtype: 'bfloat16', where: [[true, false]], shape: [4, 2] });
+  const halfBuf: GPUBuffer = await gpu.softmax(onGpu, { shape: [8, 16], dtype: 'float16' });
+  const halfLse = await gpu.logSumExp(new Uint16Array(8), { dtype: 'float16', b: new Uint16Array(8), returnSign: true });
+  console.log(y, buf, lse, s, info.reason, gpu.subgroups, gpu.device.label, variant, online.passes, masked, rowMask, bits, halfBuf, halfLse.sign);
   gpu.destroy();
 
   // @ts-expect-error: the GPU path takes Float32Array or GPUBuffer only
@@ -28,6 +34,12 @@ export async function demo(logits: Float32Array, onGpu: GPUBuffer): Promise<void
   await gpu.softmax(onGpu, { out: new Float32Array(4) });
   // @ts-expect-error: passes is 'three' or 'online'
   await createGpu({ passes: 'two' });
+  // @ts-expect-error: a Uint16Array needs dtype to say which half-precision format it holds
+  await gpu.logSoftmax(new Uint16Array(4));
+  // @ts-expect-error: dtype is 'float16' or 'bfloat16'
+  await gpu.softmax(new Uint16Array(4), { dtype: 'float8' });
+  // @ts-expect-error: a mask is a Uint8Array, booleans or numbers, or a boolean
+  await gpu.softmax(logits, { where: 'all' });
   // @ts-expect-error: axis is a number, an array or null
   await gpu.logSoftmax(logits, { axis: '1' });
 }
