@@ -11,7 +11,7 @@
  * Every step is an integer operation, a select, or a float add or multiply
  * whose result is exactly specified by IEEE arithmetic, so the SIMD and
  * scalar paths (and the three builds) agree bit for bit.  The SIMD loops
- * take 4 elements at a time (one float32 vector) and leave the rest to the
+ * take 16 elements at a time (four float32 vectors) and leave the rest to the
  * scalar code, which is also the scalar build. */
 #include <stdint.h>
 #include <string.h>
@@ -27,21 +27,26 @@ static inline uint32_t bits_of(float x) { uint32_t u; memcpy(&u, &x, 4); return 
 
 /* float16 -> float32.  A half is s|e:5|m:10, with value 2^(e-15) (1 + m/2^10)
  * for 0 < e < 31 and 2^-14 m/2^10 for e = 0.  Placed 13 bits up, e|m lands
- * in a float32's exponent and mantissa fields: as a float that reads
- * 2^(e-127) (1 + m/2^10), or for e = 0 the float32 subnormal m 2^-136;
- * both are the half's value times 2^-112.  So one multiply by 2^112 (exact:
- * a power of two, and every result is a normal float32) rebiases normals
- * and normalises subnormals alike, zero included.  e = 31 (inf and NaN)
- * would come out finite, so those lanes take the float32 exponent 255 with
- * the half's 10 mantissa bits as the top of the float's: inf stays inf, and
- * a NaN keeps its payload (quiet or signalling) as well as its sign, which
- * is ORed back last. */
+ * in a float32's exponent and mantissa fields, so for a normal half adding
+ * the rebias 127 - 15 = 112 to the exponent field gives the float32 bits.
+ * A subnormal half (e = 0), OR'd into the bits of 2^-14, reads 2^-14 +
+ * m 2^-24; subtracting 2^-14 leaves m 2^-24, its value (exact: Sterbenz).
+ * Both steps use only normal float32 operands: x86 takes a slow microcode
+ * assist for a subnormal operand, which the multiply by 2^112 that would
+ * do both at once meets on every subnormal half.  e = 31 (inf and NaN)
+ * takes the float32 exponent 255 with the half's 10 mantissa bits as the
+ * top of the float's: inf stays inf, and a NaN keeps its payload (quiet or
+ * signalling) as well as its sign, which is OR'd back last. */
 #define F16_EXP 0x7c00u
 #define F32_EXP 0x7f800000u
+#define F16_REBIAS (112u << 23)
+#define F16_MIN_NORMAL 0x38800000u /* 2^-14 */
 
 static inline uint32_t s_f16_to_f32(uint32_t h) {
-    uint32_t a = h & 0x7fff;
-    uint32_t r = a >= F16_EXP ? a << 13 | F32_EXP : bits_of(from_bits(a << 13) * 0x1p112f);
+    uint32_t a = h & 0x7fff, t = a << 13;
+    uint32_t r = a >= F16_EXP ? t | F32_EXP
+               : a >= 0x400   ? t + F16_REBIAS
+                              : bits_of(from_bits(t | F16_MIN_NORMAL) - 0x1p-14f);
     return r | (h & 0x8000) << 16;
 }
 
@@ -71,8 +76,6 @@ static inline uint32_t s_f16_to_f32(uint32_t h) {
  * The SIMD path computes both rounded ranges for every lane and selects:
  * a normal's |x| + 0.5 and a subnormal's wrapped subtraction are
  * discarded, never trapped on. */
-#define F16_MIN_NORMAL 0x38800000u /* 2^-14 */
-#define F16_REBIAS (112u << 23)
 #define HALF_BITS 0x3f000000u /* 0.5f */
 #define F16_QNAN 0x7e00u
 
@@ -108,8 +111,9 @@ static inline V splat(uint32_t c) { return wasm_i32x4_splat((int32_t)c); }
 static inline V v_f16_to_f32(V h) {
     V a = wasm_v128_and(h, splat(0x7fff));
     V t = wasm_i32x4_shl(a, 13);
-    V special = wasm_i32x4_ge(a, splat(F16_EXP));
-    V r = wasm_v128_bitselect(wasm_v128_or(t, splat(F32_EXP)), wasm_f32x4_mul(t, wasm_f32x4_splat(0x1p112f)), special);
+    V sub = wasm_f32x4_sub(wasm_v128_or(t, splat(F16_MIN_NORMAL)), wasm_f32x4_splat(0x1p-14f));
+    V r = wasm_v128_bitselect(sub, wasm_i32x4_add(t, splat(F16_REBIAS)), wasm_i32x4_lt(a, splat(0x400)));
+    r = wasm_v128_bitselect(wasm_v128_or(t, splat(F32_EXP)), r, wasm_i32x4_ge(a, splat(F16_EXP)));
     return wasm_v128_or(r, wasm_i32x4_shl(wasm_v128_and(h, splat(0x8000)), 16));
 }
 
@@ -130,17 +134,33 @@ static inline V v_f32_to_bf16(V u) {
     return wasm_v128_bitselect(wasm_v128_or(top, splat(0x40)), rounded, nan);
 }
 
-/* Four 16-bit values in, zero-extended to 32-bit lanes; and back out: every
- * lane holds 0..0xffff, so the saturating narrow just packs them. */
-static inline V load4_u16(const uint16_t *p) { return wasm_u32x4_load16x4(p); }
-static inline void store4_u16(uint16_t *p, V v) { wasm_v128_store64_lane(p, wasm_u16x8_narrow_i32x4(v, v), 0); }
+/* The loops take 16 elements a step, two vectors of 16-bit values against
+ * four of float32: one element a vector lane made the loop's own overhead
+ * (address arithmetic, the branch) as costly as the conversion.  Widening
+ * zero-extends each half of a vector into 32-bit lanes; narrowing packs
+ * two vectors of results, every lane 0..0xffff, with the saturating
+ * narrow, which then only packs. */
+typedef V (*widen_fn)(V);
+typedef V (*narrow_fn)(V);
+static inline void widen16(const uint16_t *src, float *dst, widen_fn f) {
+    for (int k = 0; k < 2; k++) {
+        V h = wasm_v128_load(src + 8 * k);
+        wasm_v128_store(dst + 8 * k, f(wasm_u32x4_extend_low_u16x8(h)));
+        wasm_v128_store(dst + 8 * k + 4, f(wasm_u32x4_extend_high_u16x8(h)));
+    }
+}
+static inline void narrow16(const float *src, uint16_t *dst, narrow_fn f) {
+    for (int k = 0; k < 2; k++)
+        wasm_v128_store(dst + 8 * k, wasm_u16x8_narrow_i32x4(f(wasm_v128_load(src + 8 * k)), f(wasm_v128_load(src + 8 * k + 4))));
+}
+static inline V v_bf16_to_f32(V h) { return wasm_i32x4_shl(h, 16); }
 #endif
 
 void LSM_SYMBOL(lsm_f16_to_f32) LSM_PARAMS_WIDEN {
     uint32_t i = 0;
 #if LSM_SIMD
     LSM_AS_WRITTEN
-    for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, v_f16_to_f32(load4_u16(src + i)));
+    for (; i + 16 <= n; i += 16) widen16(src + i, dst + i, v_f16_to_f32);
 #endif
     LSM_AS_WRITTEN
     for (; i < n; i++) store_bits(dst + i, s_f16_to_f32(src[i]));
@@ -150,7 +170,7 @@ void LSM_SYMBOL(lsm_f32_to_f16) LSM_PARAMS_NARROW {
     uint32_t i = 0;
 #if LSM_SIMD
     LSM_AS_WRITTEN
-    for (; i + 4 <= n; i += 4) store4_u16(dst + i, v_f32_to_f16(wasm_v128_load(src + i)));
+    for (; i + 16 <= n; i += 16) narrow16(src + i, dst + i, v_f32_to_f16);
 #endif
     LSM_AS_WRITTEN
     for (; i < n; i++) dst[i] = (uint16_t)s_f32_to_f16(load_bits(src + i));
@@ -160,7 +180,7 @@ void LSM_SYMBOL(lsm_bf16_to_f32) LSM_PARAMS_WIDEN {
     uint32_t i = 0;
 #if LSM_SIMD
     LSM_AS_WRITTEN
-    for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_i32x4_shl(load4_u16(src + i), 16));
+    for (; i + 16 <= n; i += 16) widen16(src + i, dst + i, v_bf16_to_f32);
 #endif
     LSM_AS_WRITTEN
     for (; i < n; i++) store_bits(dst + i, (uint32_t)src[i] << 16);
@@ -170,7 +190,7 @@ void LSM_SYMBOL(lsm_f32_to_bf16) LSM_PARAMS_NARROW {
     uint32_t i = 0;
 #if LSM_SIMD
     LSM_AS_WRITTEN
-    for (; i + 4 <= n; i += 4) store4_u16(dst + i, v_f32_to_bf16(wasm_v128_load(src + i)));
+    for (; i + 16 <= n; i += 16) narrow16(src + i, dst + i, v_f32_to_bf16);
 #endif
     LSM_AS_WRITTEN
     for (; i < n; i++) dst[i] = (uint16_t)s_f32_to_bf16(load_bits(src + i));
