@@ -14,7 +14,8 @@ import { ulp32 } from '../js/reference/ulp.js';
 import { toFloat16Bits, fromFloat16Bits } from '../js/reference/float16.js';
 import { withinBound } from './helpers/bounds.js';
 import { init, logSoftmax } from '../js/index.js';
-import { decodeDigits, splitIndices, createModel, trainEpoch, evaluate, CLASSES } from '../web/model.js';
+import { decodeDigits, splitIndices, createModel, trainEpoch, evaluate, topClasses, logits, CLASSES } from '../web/model.js';
+import { refTopK, refFilteredDistribution } from '../js/reference/jobs.js';
 import { SPLIT } from '../web/digits.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -46,6 +47,21 @@ describe('digits data and model (Node)', () => {
     const after = evaluate(model, data, held);
     assert.ok(after.accuracy >= ACCURACY_BOUND, `accuracy ${after.accuracy}`);
     assert.ok(after.loss < 0.3, `held-out loss ${after.loss}`);
+    // The reported loss is the mean NLL, checked here against the float64
+    // logSoftmax at the true class.
+    const z = Float64Array.from(logits(model, data.images.subarray(0, 20 * 64), 20));
+    const lsm = refLogSoftmax(z, [20, CLASSES], 1);
+    const nll = -[...Array(20).keys()].reduce((s, i) => s + lsm[i * CLASSES + data.labels[i]], 0) / 20;
+    const { loss } = evaluate(model, data, [...Array(20).keys()]);
+    assert.ok(Math.abs(loss - nll) < 1e-5 * Math.max(1, nll), `evaluate's loss ${loss} vs ${nll}`);
+    // The top 3 classes come from topK over the softmax: those of the reference.
+    for (const k of held.slice(0, 20)) {
+      const image = data.images.subarray(k * 64, (k + 1) * 64);
+      const top = topClasses(model, image, 3);
+      const ref = refTopK(Float64Array.from(logits(model, image, 1)), [1, CLASSES], 3, { of: 'softmax' });
+      assert.deepEqual(Array.from(top.indices), Array.from(ref.indices));
+      top.values.forEach((v, r) => assert.ok(withinBound('f32', 'softmax', v, ref.values[r]), `${v} vs ${ref.values[r]}`));
+    }
   });
 });
 
@@ -107,7 +123,7 @@ describe('playground in Chromium', { skip: skip ?? false }, () => {
   test('the front page is the playground, and every panel renders', async () => {
     assert.match(page.url(), /\/web\/$/);
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'COOP/COEP headers make the page isolated');
-    for (const name of ['explore', 'benchmark', 'classifier']) {
+    for (const name of ['explore', 'benchmark', 'classifier', 'sampling']) {
       await showTab(page, name);
       const box = await page.locator(`#${name}`).boundingBox();
       assert.ok(box.width > 600 && box.height > 200, `${name} panel is laid out: ${JSON.stringify(box)}`);
@@ -239,10 +255,81 @@ describe('playground in Chromium', { skip: skip ?? false }, () => {
     const top = await page.$$eval('#top3 li .digit', (ds) => ds.map((d) => Number(d.textContent)));
     const order = [...p.keys()].sort((a, b) => p[b] - p[a]);
     assert.deepEqual(top, order.slice(0, 3), 'the top 3 listed are the 3 most probable classes');
+    // Their probabilities are topK's softmax values: the chart's, within the softmax bound.
+    const topP = await page.$$eval('#top3 li', (lis) => lis.map((li) => Number(li.dataset.probability)));
+    topP.forEach((v, r) => assert.ok(withinBound('f32', 'softmax', v, p[top[r]]), `top ${r}: ${v} vs ${p[top[r]]}`));
     assert.equal(top[0], 7, 'the downsampling matches the dataset well enough to read a plain 7');
     const ink = await page.$eval('#preview', (c) => c.getContext('2d').getImageData(0, 0, 8, 8).data.filter((v, i) => i % 4 === 3 && v > 0).length);
     assert.ok(ink >= 8, 'the 8x8 preview shows the drawing');
     await page.screenshot({ path: `${ARTIFACTS}playground-classifier-1280.png` });
+  });
+
+  /** Sets the Sampling panel's fields (sliders by their value and an input event), draws, waits for that run. */
+  async function sampling(p, fields) {
+    await showTab(p, 'sampling');
+    await p.waitForSelector('#sampling[data-state]');
+    for (const [id, value] of Object.entries(fields)) {
+      await p.$eval(`#${id}`, (el, v) => {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }, String(value));
+    }
+    if (fields['samp-vocab'] !== undefined) {
+      const before = Number(await p.$eval('#sampling', (el) => el.dataset.runs));
+      await p.click('#samp-generate');
+      await p.waitForFunction((n) => Number(document.querySelector('#sampling').dataset.runs) > n, before);
+    }
+    await p.waitForTimeout(300); // let the as-you-type run go first, so that ours is the last
+    const runs = Number(await p.$eval('#sampling', (el) => el.dataset.runs));
+    await p.click('#samp-run');
+    await p.waitForFunction((n) => Number(document.querySelector('#sampling').dataset.runs) > n, runs);
+    return p.evaluate(() => {
+      const chart = document.querySelector('#samp-chart svg');
+      const pv = document.querySelector('#samp-pvalue');
+      return {
+        state: document.querySelector('#sampling').dataset.state,
+        error: document.querySelector('#samp-error').hidden ? null : document.querySelector('#samp-error').textContent,
+        probabilities: chart && JSON.parse(chart.dataset.probabilities),
+        counts: chart && JSON.parse(chart.dataset.counts),
+        logits: chart && JSON.parse(chart.dataset.logits),
+        bars: document.querySelectorAll('#samp-chart rect.bar').length,
+        marks: document.querySelectorAll('#samp-chart rect.overlay').length,
+        pValue: pv ? Number(pv.dataset.value) : null,
+        pText: pv?.textContent ?? null,
+      };
+    });
+  }
+
+  test('Sampling: draws only from the filtered support, the histogram sums to N, and a p-value is shown', async () => {
+    const cases = [
+      { 'samp-vocab': 40, 'samp-zipf': 1.1, 'samp-temperature': 0.8, 'samp-topk': 20, 'samp-topp': 0.9, 'samp-minp': 0.02, 'samp-seed': 7, 'samp-draws': 20000 },
+      { 'samp-temperature': 1.5, 'samp-topk': 0, 'samp-topp': 1, 'samp-minp': 0.1, 'samp-seed': 8, 'samp-draws': 5000 },
+      { 'samp-temperature': 0, 'samp-draws': 1000 },
+    ];
+    for (const [c, fields] of cases.entries()) {
+      const got = await sampling(page, fields);
+      if (c === 0) await page.screenshot({ path: `${ARTIFACTS}playground-sampling-1280.png` });
+      assert.equal(got.error, null, JSON.stringify(fields));
+      assert.equal(got.state, 'done');
+      const N = Number(fields['samp-draws']);
+      assert.equal(got.counts.reduce((a, b) => a + b, 0), N, 'the histogram holds every draw');
+      assert.equal(got.bars, got.logits.length, 'one bar per token');
+      assert.equal(got.marks, got.logits.length, 'one histogram mark per token');
+      // The page's distribution is the reference's, recomputed here from the logits and settings it used.
+      const T = Number(await page.$eval('#samp-temperature', (el) => el.value));
+      const opts = await page.evaluate(() => {
+        const v = (id) => Number(document.getElementById(id).value);
+        return { topK: v('samp-topk'), topP: v('samp-topp'), minP: v('samp-minp') };
+      });
+      const ref = refFilteredDistribution(Float64Array.from(got.logits), {
+        temperature: T, ...(opts.topK > 0 && { topK: opts.topK }), ...(opts.topP < 1 && { topP: opts.topP }), ...(opts.minP > 0 && { minP: opts.minP }),
+      });
+      ref.forEach((q, j) => assert.ok(Math.abs(q - got.probabilities[j]) < 1e-12, `probability [${j}]`));
+      got.counts.forEach((c, j) => assert.ok(c === 0 || ref[j] > 0, `token ${j} drawn ${c} times outside the filtered support`));
+      assert.ok(ref.some((q) => q === 0) || fields['samp-temperature'] === undefined, 'the settings filter something');
+      assert.ok(got.pValue >= 0 && got.pValue <= 1 && got.pText.length > 0, `p-value shown: ${got.pText}`);
+      assert.ok(got.pValue >= 1e-6, `the library's draws fit the distribution (fixed seed): p = ${got.pValue}`);
+    }
   });
 
   test('screenshots at 1280x800 and phone width; no console errors anywhere', async () => {
@@ -256,6 +343,11 @@ describe('playground in Chromium', { skip: skip ?? false }, () => {
     await phone.screenshot({ path: `${ARTIFACTS}playground-classifier-phone.png`, fullPage: true });
     await showTab(phone, 'explore');
     await phone.screenshot({ path: `${ARTIFACTS}playground-explore-phone.png`, fullPage: true });
+    await showTab(phone, 'sampling');
+    await phone.waitForSelector('#sampling[data-state="done"]');
+    const samplingWidth = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(samplingWidth <= 390, `Sampling: no horizontal scrolling at phone width (scrollWidth ${samplingWidth})`);
+    await phone.screenshot({ path: `${ARTIFACTS}playground-sampling-phone.png`, fullPage: true });
     await phone.close();
     assert.deepEqual(consoleErrors, []);
   });

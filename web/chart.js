@@ -17,9 +17,11 @@ function svg(width, height, label) {
 
 /**
  * Vertical bars with values in [0, max]; NaN bars are drawn as a hatched stub.
- * @param {{values: ArrayLike<number>, labels?: string[], max?: number, title?: string}} spec
+ * `overlay`, if given, is a second series drawn as a mark across each bar
+ * (a histogram's frequencies over the distribution it was drawn from).
+ * @param {{values: ArrayLike<number>, overlay?: ArrayLike<number>, labels?: string[], max?: number, title?: string}} spec
  */
-export function barChart({ values, labels = [], max = 1, title = '' }) {
+export function barChart({ values, overlay, labels = [], max = 1, title = '' }) {
   const n = values.length, width = Math.max(160, Math.min(640, n * 28)), height = 120;
   const top = title ? 18 : 6, bottom = 16, plotH = height - top - bottom, slot = width / n;
   const root = svg(width, height, title || 'bar chart');
@@ -31,6 +33,12 @@ export function barChart({ values, labels = [], max = 1, title = '' }) {
     const bar = el('rect', { x, y: top + plotH - h, width: w, height: Math.max(h, 0.5), class: Number.isNaN(v) ? 'bar nan' : 'bar' });
     bar.append(el('title', {}, `${labels[i] ?? i}: ${Number.isNaN(v) ? 'nan' : v.toPrecision(4)}`));
     root.append(bar);
+    if (overlay) {
+      const o = overlay[i], y = top + plotH - Math.max(0, Math.min(1, o / max)) * plotH;
+      const mark = el('rect', { x: i * slot, y: y - 1, width: slot, height: 2, class: 'overlay' });
+      mark.append(el('title', {}, `${labels[i] ?? i}: ${o.toPrecision(4)}`));
+      root.append(mark);
+    }
     if (n <= 24) root.append(el('text', { x: x + w / 2, y: height - 3, class: 'tick', 'text-anchor': 'middle' }, labels[i] ?? String(i)));
   }
   return root;

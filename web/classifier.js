@@ -2,7 +2,7 @@
 // classifies what is drawn on the pad (or a held-out image) as you draw.
 import { lineChart, barChart, widthFor } from './chart.js';
 import { $ } from './dom.js';
-import { decodeDigits, splitIndices, predict, argmax, PIXELS } from './model.js';
+import { decodeDigits, splitIndices, predict, topClasses, argmax, PIXELS } from './model.js';
 import { DIGITS_URL, SPLIT, strokesTo8x8 } from './digits.js';
 
 let model = null;
@@ -151,11 +151,14 @@ function classify() {
     list.innerHTML = `<li class="hint">${model ? 'draw a digit, or show a test image' : 'the model is training…'}</li>`;
     return;
   }
-  const p = predict(model, image.map((v) => v / 16));
-  const order = [...p.keys()].sort((a, b) => p[b] - p[a]);
-  list.replaceChildren(...order.slice(0, 3).map((d) => {
+  const input = image.map((v) => v / 16);
+  const p = predict(model, input);
+  // The top 3 straight from topK over the softmax (not a sort of p).
+  const top = topClasses(model, input, 3);
+  list.replaceChildren(...Array.from(top.indices, (d, r) => {
     const li = document.createElement('li');
-    li.innerHTML = `<span class="digit">${d}</span>${(100 * p[d]).toFixed(1)}%`;
+    li.dataset.probability = String(top.values[r]);
+    li.innerHTML = `<span class="digit">${d}</span>${(100 * top.values[r]).toFixed(1)}%`;
     return li;
   }));
   const bars = barChart({ values: p, labels: [...'0123456789'], title: 'probability of each class' });

@@ -1,8 +1,9 @@
 // Softmax regression on the 8x8 digits, trained with the library itself:
-// the loss is the mean of -logSoftmax at the true class, and its gradient
-// with respect to the logits is softmax - one-hot.  Pure functions over
-// typed arrays, so the training worker and the Node tests share them.
-import { logSoftmax, softmax } from '../js/index.js';
+// crossEntropy gives the mean loss over a batch and its gradient with
+// respect to the logits ((softmax - one-hot) / rows) in one call, and topK
+// the most probable classes.  Pure functions over typed arrays, so the
+// training worker and the Node tests share them.
+import { crossEntropy, softmax, topK } from '../js/index.js';
 import { seededRandom } from '../js/reference/random.js';
 
 export const PIXELS = 64;
@@ -67,18 +68,24 @@ function gather(data, indices) {
   return { images: out, labels: Uint8Array.from(indices, (k) => data.labels[k]) };
 }
 
+/**
+ * The `k` most probable classes of one 8x8 image (values 0..1), most
+ * probable first: {indices, values} with values the softmax over all classes.
+ */
+export function topClasses(model, image, k = 3) {
+  return topK(logits(model, image, 1), k, { shape: [1, CLASSES], of: 'softmax' });
+}
+
 /** Mean negative log-likelihood and accuracy over the samples at `indices`. */
 export function evaluate(model, data, indices) {
   const { images, labels } = gather(data, indices);
   const shape = [indices.length, CLASSES];
-  const logp = logSoftmax(logits(model, images, indices.length), { shape, axis: 1 });
-  let nll = 0, correct = 0;
-  for (let i = 0; i < indices.length; i++) {
-    const row = logp.subarray(i * CLASSES, (i + 1) * CLASSES);
-    nll -= row[labels[i]];
-    if (argmax(row) === labels[i]) correct++;
-  }
-  return { loss: nll / indices.length, accuracy: correct / indices.length };
+  const z = logits(model, images, indices.length);
+  const loss = crossEntropy(z, labels, { shape });
+  const best = topK(z, 1, { shape }).indices;
+  let correct = 0;
+  for (let i = 0; i < indices.length; i++) if (best[i] === labels[i]) correct++;
+  return { loss, accuracy: correct / indices.length };
 }
 
 export function argmax(values) {
@@ -103,32 +110,29 @@ export function trainEpoch(model, data, trainIdx, { lr = 0.2, batch = 32, moment
     const { images, labels } = gather(data, idx);
     const rows = idx.length, shape = [rows, CLASSES];
     const z = logits(model, images, rows);
-    const logp = logSoftmax(z, { shape, axis: 1 });
-    const grad = softmax(z, { shape, axis: 1 }); // becomes (softmax - one-hot) / rows below
-    for (let i = 0; i < rows; i++) {
-      lossSum -= logp[i * CLASSES + labels[i]];
-      grad[i * CLASSES + labels[i]] -= 1;
-    }
+    // The batch's mean loss, and its gradient (softmax - one-hot) / rows.
+    const { loss, grad } = crossEntropy(z, labels, { shape, grad: true });
+    lossSum += loss * rows;
     step(model, velocity, images, grad, rows, { lr, momentum, l2 });
   }
   return lossSum / order.length;
 }
 
+/** One SGD step with momentum, from the gradient of the mean loss w.r.t. the logits. */
 function step(model, velocity, images, grad, rows, { lr, momentum, l2 }) {
-  const scale = 1 / rows;
   for (let p = 0; p < PIXELS; p++) {
     for (let c = 0; c < CLASSES; c++) {
       let g = 0;
       for (let i = 0; i < rows; i++) g += images[i * PIXELS + p] * grad[i * CLASSES + c];
       const k = p * CLASSES + c;
-      velocity.W[k] = momentum * velocity.W[k] - lr * (g * scale + l2 * model.W[k]);
+      velocity.W[k] = momentum * velocity.W[k] - lr * (g + l2 * model.W[k]);
       model.W[k] += velocity.W[k];
     }
   }
   for (let c = 0; c < CLASSES; c++) {
     let g = 0;
     for (let i = 0; i < rows; i++) g += grad[i * CLASSES + c];
-    velocity.bias[c] = momentum * velocity.bias[c] - lr * g * scale;
+    velocity.bias[c] = momentum * velocity.bias[c] - lr * g;
     model.bias[c] += velocity.bias[c];
   }
 }
