@@ -12,9 +12,9 @@ cd "$(dirname "$0")"
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 EMCC="${EMCC:-emcc}"
 
-# The translation units: one per element type, the 16-bit conversions, and
-# the exports that are not kernels.
-SOURCES="c/f32.c c/f64.c c/convert.c c/memory.c"
+# The translation units: one per element type, the 16-bit conversions, the
+# sampler's generator, and the exports that are not kernels.
+SOURCES="c/f32.c c/f64.c c/convert.c c/random.c c/memory.c"
 
 # Emscripten's list of the exports (["_f", ...]), from c/exports.h.
 symbols=$(c/exports.sh support && c/exports.sh symbols)
@@ -61,6 +61,8 @@ embed relaxed
 
 # The JS side's names for the exports (js/api.js, js/wasm.js).
 kernels=$(c/exports.sh kernels)
+jobs=$(c/exports.sh jobs)
+random=$(c/exports.sh random)
 conversions=$(c/exports.sh conversions)
 builds=$(c/exports.sh builds)
 {
@@ -70,10 +72,22 @@ builds=$(c/exports.sh builds)
         echo "  $op: { f32: '$f32', f64: '$f64' },"
     done
     echo '};'
+    echo "// The jobs' entry points (one slice per contiguous row), by op and dtype."
+    echo 'export const JOBS = {'
+    echo "$jobs" | while read -r op f32 f64; do
+        echo "  $op: { f32: '$f32', f64: '$f64' },"
+    done
+    echo '};'
     echo "// The 16-bit storage formats' conversions to and from float32, by dtype."
     echo 'export const CONVERSIONS = {'
     echo "$conversions" | while read -r dtype widen narrow; do
         echo "  $dtype: { widen: '$widen', narrow: '$narrow' },"
+    done
+    echo '};'
+    echo "// The built-in generators, by name: uniforms in [0, 1) from a 32-bit seed."
+    echo 'export const RANDOM = {'
+    echo "$random" | while read -r name symbol; do
+        echo "  $name: '$symbol',"
     done
     echo '};'
     echo '// The builds (js/logsoftmax-<name>.wasm), indexed by the id that lsm_build() returns.'

@@ -34,6 +34,41 @@
 #define LSM_PARAMS_WEIGHTED(T) (const T *a, const T *b, T *y, T *sign, const lsm_wplan *p)
 #define LSM_PARAMS_WHERE(T) (T *x, const uint8_t *mask, uint32_t n, T fill)
 
+/* LSM_JOBS(K) expands K(op, symbol, shape) as LSM_KERNELS does, for the
+ * kernels that take one slice per contiguous row (rows x n; js/rows.js
+ * gathers other axes into rows): their key in js/exports.js's JOBS, their
+ * symbol (suffixed _f32, _f64) and LSM_PARAMS_<shape>.  Not in LSM_KERNELS:
+ * the native harness's plans and OP_ values do not fit them.
+ *   TOPK    topk.h: k indices and values per row; mode = of | sorted << 2
+ *           (of: 0 the entries, 1 softmax, 2 log_softmax); keys: n words of
+ *           scratch.
+ *   XENT    xent.h: one loss (double) per row from target (class indices)
+ *           or prob (n probabilities per row); weight (n) may be null; grad
+ *           (rows x n) may be null, else work (n) is unused.
+ *   SAMPLE  sample.h: one index and log-probability per row from the
+ *           uniforms u (one per row); work holds 2n elements, scratch 8n
+ *           bytes; top_k 0 leaves top-k out.
+ * Outputs must not overlap inputs or each other. */
+#define LSM_JOBS(K)                               \
+    K(topK, lsm_topk, TOPK)                       \
+    K(crossEntropy, lsm_cross_entropy, XENT)      \
+    K(sample, lsm_sample, SAMPLE)
+
+#define LSM_PARAMS_TOPK(T) \
+    (const T *x, int32_t *index, T *value, uint64_t *keys, uint32_t rows, uint32_t n, uint32_t k, uint32_t mode)
+#define LSM_PARAMS_XENT(T)                                                                                  \
+    (const T *x, const int32_t *target, const double *prob, const double *weight, double *loss, T *grad, \
+     T *work, uint32_t rows, uint32_t n, int32_t ignore, double smoothing, double scale)
+#define LSM_PARAMS_SAMPLE(T)                                                                             \
+    (const T *x, int32_t *index, T *logp, const double *u, T *work, void *scratch, uint32_t rows, uint32_t n, \
+     double temperature, uint32_t top_k, double top_p, double min_p)
+
+/* LSM_RANDOM(K) expands K(name, symbol) for the built-in generators
+ * (random.c), exported once: `name` is its key in js/exports.js's RANDOM.
+ * LSM_PARAMS_UNIFORMS: `count` uniforms in [0, 1) into u from `seed`. */
+#define LSM_RANDOM(K) K(pcg32, lsm_pcg32_uniforms)
+#define LSM_PARAMS_UNIFORMS (uint32_t seed, double *u, uint32_t count)
+
 /* LSM_CONVERSIONS(K) expands K(dtype, widen, narrow) for each 16-bit storage
  * format that JS hands over as float32 (convert.c): dtype is its key in
  * js/exports.js's CONVERSIONS, widen and narrow the symbols of its
@@ -71,6 +106,7 @@ enum { LSM_BUILDS(LSM_BUILD_ID) };
  * definitions must then match the list, and with -Wmissing-prototypes
  * (c/Makefile) a kernel left out of the list is an error. */
 #define LSM_DECLARE_KERNEL(op, symbol, shape) void NAME(symbol) LSM_PARAMS_##shape(T);
+#define LSM_DECLARE_RANDOM(name, symbol) void LSM_SYMBOL(symbol) LSM_PARAMS_UNIFORMS;
 #define LSM_DECLARE_SUPPORT(symbol, result) result LSM_SYMBOL(symbol)(void);
 #define LSM_DECLARE_CONVERSION(dtype, widen, narrow) \
     void LSM_SYMBOL(widen) LSM_PARAMS_WIDEN;         \

@@ -23,12 +23,17 @@
  *   columns.h   column mode: neighbouring slices side by side, one per lane
  *   weighted.h  weighted logsumexp (scalar, scipy's steps)
  *   where.h     the mask kernel (x where mask, else a fill value)
+ *   topk.h, xent.h, sample.h   the jobs (exports.h's LSM_JOBS): top-k,
+ *               cross-entropy, sampling, one slice per contiguous row
  * A plan's layout (blocks.h) chooses rows or column mode. */
 #include "exports.h"
 #include "rows.h"
 #include "columns.h"
 #include "weighted.h"
 #include "where.h"
+#include "topk.h"
+#include "xent.h"
+#include "sample.h"
 
 static inline void dispatch(const T *x, T *y, T *sign, const lsm_plan *p, int op) {
     if (p->inner == 1)
@@ -39,6 +44,7 @@ static inline void dispatch(const T *x, T *y, T *sign, const lsm_plan *p, int op
 
 /* Declared from the list, so that each definition below must match it. */
 LSM_KERNELS(LSM_DECLARE_KERNEL)
+LSM_JOBS(LSM_DECLARE_KERNEL)
 
 void NAME(lsm_log_softmax)(const T *x, T *y, const lsm_plan *p) { dispatch(x, y, 0, p, OP_LOG_SOFTMAX); }
 void NAME(lsm_softmax)(const T *x, T *y, const lsm_plan *p) { dispatch(x, y, 0, p, OP_SOFTMAX); }
@@ -47,3 +53,18 @@ void NAME(lsm_logsumexp_weighted)(const T *a, const T *b, T *y, T *sign, const l
     weighted(a, b, y, sign, p);
 }
 void NAME(lsm_where)(T *x, const uint8_t *mask, uint32_t n, T fill) { where(x, mask, n, fill); }
+
+void NAME(lsm_topk)(const T *x, int32_t *index, T *value, uint64_t *keys, uint32_t rows, uint32_t n, uint32_t k,
+                    uint32_t mode) {
+    topk(x, index, value, keys, rows, n, k, mode);
+}
+void NAME(lsm_cross_entropy)(const T *x, const int32_t *target, const double *prob, const double *weight, double *loss,
+                             T *grad, T *work, uint32_t rows, uint32_t n, int32_t ignore, double smoothing,
+                             double scale) {
+    xent(x, target, prob, weight, loss, grad, work, rows, n, ignore, smoothing, scale);
+}
+void NAME(lsm_sample)(const T *x, int32_t *index, T *logp, const double *u, T *work, void *scratch, uint32_t rows,
+                      uint32_t n, double temperature, uint32_t top_k, double top_p, double min_p) {
+    const sample_filters f = {temperature, top_p, min_p, top_k};
+    sample(x, index, logp, u, work, scratch, rows, n, &f);
+}

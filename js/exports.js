@@ -6,10 +6,20 @@ export const KERNELS = {
   logSumExpWeighted: { f32: 'lsm_logsumexp_weighted_f32', f64: 'lsm_logsumexp_weighted_f64' },
   where: { f32: 'lsm_where_f32', f64: 'lsm_where_f64' },
 };
+// The jobs' entry points (one slice per contiguous row), by op and dtype.
+export const JOBS = {
+  topK: { f32: 'lsm_topk_f32', f64: 'lsm_topk_f64' },
+  crossEntropy: { f32: 'lsm_cross_entropy_f32', f64: 'lsm_cross_entropy_f64' },
+  sample: { f32: 'lsm_sample_f32', f64: 'lsm_sample_f64' },
+};
 // The 16-bit storage formats' conversions to and from float32, by dtype.
 export const CONVERSIONS = {
   float16: { widen: 'lsm_f16_to_f32', narrow: 'lsm_f32_to_f16' },
   bfloat16: { widen: 'lsm_bf16_to_f32', narrow: 'lsm_f32_to_bf16' },
+};
+// The built-in generators, by name: uniforms in [0, 1) from a 32-bit seed.
+export const RANDOM = {
+  pcg32: 'lsm_pcg32_uniforms',
 };
 // The builds (js/logsoftmax-<name>.wasm), indexed by the id that lsm_build() returns.
 export const BUILD_IDS = ['scalar', 'simd', 'relaxed'];

@@ -1,13 +1,13 @@
 // The module's exports are listed once, in c/exports.h; build.sh derives the
 // wasm builds' export lists and js/exports.js from it.  Each committed build
 // must export exactly that list (and what its toolchain adds, named below),
-// js/exports.js must say what the header says (KERNELS, CONVERSIONS and
-// BUILD_IDS), and lsm_build() must name the build it is in.
+// js/exports.js must say what the header says (KERNELS, JOBS, CONVERSIONS,
+// RANDOM and BUILD_IDS), and lsm_build() must name the build it is in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { relaxedSimdSupported } from '../js/wasm.js';
-import { KERNELS, CONVERSIONS, BUILD_IDS } from '../js/exports.js';
+import { KERNELS, JOBS, CONVERSIONS, RANDOM, BUILD_IDS } from '../js/exports.js';
 
 const header = readFileSync(new URL('../c/exports.h', import.meta.url), 'utf8');
 
@@ -22,14 +22,17 @@ function listOf(name) {
 }
 
 const kernels = listOf('LSM_KERNELS').map(([op, symbol, shape]) => ({ op, symbol, shape }));
+const jobs = listOf('LSM_JOBS').map(([op, symbol, shape]) => ({ op, symbol, shape }));
+const random = listOf('LSM_RANDOM').map(([name, symbol]) => ({ name, symbol }));
 const support = listOf('LSM_SUPPORT').map(([symbol]) => symbol);
 const conversions = listOf('LSM_CONVERSIONS').map(([dtype, widen, narrow]) => ({ dtype, widen, narrow }));
 const builds = listOf('LSM_BUILDS').map(([name]) => name);
 const DTYPES = ['f32', 'f64'];
 const listed = [
   ...support,
-  ...kernels.flatMap(({ symbol }) => DTYPES.map((d) => `${symbol}_${d}`)),
+  ...[...kernels, ...jobs].flatMap(({ symbol }) => DTYPES.map((d) => `${symbol}_${d}`)),
   ...conversions.flatMap(({ widen, narrow }) => [widen, narrow]),
+  ...random.map(({ symbol }) => symbol),
 ];
 
 // What each toolchain adds.  build.sh links the SIMD128 and scalar builds with
@@ -80,4 +83,10 @@ test('js/exports.js is c/exports.h: KERNELS by op and dtype, in the list\'s orde
 test('js/exports.js is c/exports.h: CONVERSIONS by dtype, each a widen and a narrow symbol, in the list\'s order', () => {
   assert.deepEqual(CONVERSIONS, Object.fromEntries(conversions.map(({ dtype, widen, narrow }) => [dtype, { widen, narrow }])));
   assert.deepEqual(Object.keys(CONVERSIONS), conversions.map(({ dtype }) => dtype));
+});
+
+test('js/exports.js is c/exports.h: JOBS by op and dtype and RANDOM by name, in the lists\' order', () => {
+  assert.deepEqual(JOBS, Object.fromEntries(jobs.map(({ op, symbol }) => [op, Object.fromEntries(DTYPES.map((d) => [d, `${symbol}_${d}`]))])));
+  assert.deepEqual(Object.keys(JOBS), jobs.map(({ op }) => op));
+  assert.deepEqual(RANDOM, Object.fromEntries(random.map(({ name, symbol }) => [name, symbol])));
 });
