@@ -41,6 +41,9 @@ export interface Instance {
   readonly logSoftmax: typeof logSoftmax;
   readonly softmax: typeof softmax;
   readonly logSumExp: typeof logSumExp;
+  readonly topK: typeof topK;
+  readonly crossEntropy: typeof crossEntropy;
+  readonly sample: typeof sample;
 }
 
 /** Compiles a build into a new, independent instance. */
@@ -168,3 +171,102 @@ export function logSumExp(
   a: Float16 | Uint16Array,
   options?: LogSumExpOptions & { returnSign?: false },
 ): LogSumExpValue<Float16 | Uint16Array | Float32Array | Float64Array>;
+
+/** Options shared by the jobs (topK, crossEntropy, sample): one axis, sliced into rows. */
+export interface SliceOptions {
+  /** The shape of a flat typed array (default: its length). */
+  shape?: readonly number[];
+  /** The one axis the slices run along (default -1). */
+  axis?: number;
+  /** How to read a Uint16Array input: as float16 or bfloat16 bits. */
+  dtype?: HalfDtype;
+}
+
+/** Options for {@link topK}. */
+export interface TopKOptions extends SliceOptions {
+  /** What `values` holds: the entries (bit for bit), or their softmax or log-softmax over the whole slice. Default 'x'. */
+  of?: 'x' | 'softmax' | 'logSoftmax';
+  /** true (default): descending, ties and NaNs by lower index; false: the same k in ascending index order. */
+  sorted?: boolean;
+}
+
+/** topK's result: x's shape with the axis replaced by k, C order. */
+export interface TopKResult<V> {
+  indices: Int32Array;
+  values: V;
+}
+
+/** The k largest entries along `axis` (NaN ranks first; ties to the lower index); k in 1..n. */
+export function topK(x: Float32Array, k: number, options?: TopKOptions): TopKResult<Float32Array>;
+export function topK(x: Float64Array | readonly NestedNumbers[], k: number, options?: TopKOptions): TopKResult<Float64Array>;
+export function topK(x: Float16, k: number, options?: TopKOptions): TopKResult<Float16>;
+export function topK(x: Uint16Array, k: number, options: TopKOptions & { dtype: HalfDtype }): TopKResult<Uint16Array>;
+
+/** Integer typed arrays that crossEntropy reads as class indices. */
+export type IndexArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint8ClampedArray | Uint16Array | Uint32Array;
+
+/** Options for {@link crossEntropy}. */
+export interface CrossEntropyOptions extends SliceOptions {
+  /** 'mean' (default): weighted mean over counted targets (or over slices, for probabilities); 'sum'; 'none': one per slice. */
+  reduction?: 'mean' | 'sum' | 'none';
+  /** Label smoothing in [0, 1] (default 0). */
+  labelSmoothing?: number;
+  /** A class index whose targets count for nothing (left out of the mean). */
+  ignoreIndex?: number;
+  /** Per-class weights, one per class. */
+  weight?: Float32Array | Float64Array | readonly number[];
+  /** Also return d loss / d logits, shaped like the logits. */
+  grad?: boolean;
+}
+
+/** The target: class indices (logits' shape without the axis) or probabilities (logits' shape). */
+export type CrossEntropyTarget = IndexArray | Float32Array | Float64Array | NestedNumbers;
+
+/** torch.nn.functional.cross_entropy; a number for 'mean' and 'sum', an array per slice for 'none'. */
+export function crossEntropy(
+  logits: Float32Array, target: CrossEntropyTarget, options: CrossEntropyOptions & { grad: true },
+): { loss: number | Float32Array; grad: Float32Array };
+export function crossEntropy(
+  logits: Float32Array, target: CrossEntropyTarget, options?: CrossEntropyOptions & { grad?: false },
+): number | Float32Array;
+export function crossEntropy(
+  logits: Float64Array | readonly NestedNumbers[], target: CrossEntropyTarget, options: CrossEntropyOptions & { grad: true },
+): { loss: number | Float64Array; grad: Float64Array };
+export function crossEntropy(
+  logits: Float64Array | readonly NestedNumbers[], target: CrossEntropyTarget, options?: CrossEntropyOptions & { grad?: false },
+): number | Float64Array;
+export function crossEntropy<H extends Float16 | Uint16Array>(
+  logits: H, target: CrossEntropyTarget, options: CrossEntropyOptions & { grad: true },
+): { loss: number | H; grad: H };
+export function crossEntropy<H extends Float16 | Uint16Array>(
+  logits: H, target: CrossEntropyTarget, options?: CrossEntropyOptions & { grad?: false },
+): number | H;
+
+/** Options for {@link sample}: the filters run in this order. */
+export interface SampleOptions extends SliceOptions {
+  /** Divides the logits (default 1); 0 is argmax (logProb 0). */
+  temperature?: number;
+  /** Keep the k largest logits (ties to the lower index); k > n keeps all. */
+  topK?: number;
+  /** Keep the smallest set, in descending probability, whose mass reaches p, in (0, 1]. */
+  topP?: number;
+  /** Keep tokens with p >= minP * p_max, minP in [0, 1]. */
+  minP?: number;
+  /** A 32-bit seed for the built-in PCG32 generator: one 53-bit uniform per slice. */
+  seed?: number;
+  /** A source of uniforms in [0, 1), called once per slice (default Math.random). */
+  random?: () => number;
+}
+
+/** sample's result: one per slice (logits' shape without the axis). */
+export interface SampleResult<V> {
+  indices: Int32Array;
+  /** The chosen tokens' log-probabilities under the filtered, renormalised distribution. */
+  logProbs: V;
+}
+
+/** One draw per slice after temperature, top-k, top-p and min-p. */
+export function sample(logits: Float32Array, options?: SampleOptions): SampleResult<Float32Array>;
+export function sample(logits: Float64Array | readonly NestedNumbers[], options?: SampleOptions): SampleResult<Float64Array>;
+export function sample(logits: Float16, options?: SampleOptions): SampleResult<Float16>;
+export function sample(logits: Uint16Array, options: SampleOptions & { dtype: HalfDtype }): SampleResult<Uint16Array>;

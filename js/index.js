@@ -1,10 +1,14 @@
 // Public API: scipy.special's log_softmax, softmax and logsumexp over typed
-// arrays with shape and axis metadata.  load() gives an instance of a build;
+// arrays with shape and axis metadata, and three jobs around them: topK,
+// crossEntropy (with its gradient) and sample.  load() gives an instance of a build;
 // init() loads the one that the top-level functions share.  After that every
 // function is synchronous.
 import { describe } from './resolve.js';
 import { BUILDS, loadKernels, relaxedSimdSupported } from './wasm.js';
 import { bindApi } from './api.js';
+import { bindTopK } from './topk.js';
+import { bindCrossEntropy } from './cross-entropy.js';
+import { bindSample } from './sample.js';
 
 const BUILD_NAMES = ['auto', ...BUILDS];
 
@@ -23,7 +27,8 @@ function buildsOf(build, fn) {
  *   then SIMD128, then scalar.  `module` self-hosts one of the published
  *   .wasm files; its build is read from the module itself, and must be
  *   `build` unless that is 'auto'.
- * @returns {Promise<{build: string, memory: WebAssembly.Memory, logSoftmax: Function, softmax: Function, logSumExp: Function}>}
+ * @returns {Promise<{build: string, memory: WebAssembly.Memory, logSoftmax: Function, softmax: Function, logSumExp: Function,
+ *   topK: Function, crossEntropy: Function, sample: Function}>}
  */
 export async function load(options = {}) {
   if (options === null || typeof options !== 'object') {
@@ -34,7 +39,7 @@ export async function load(options = {}) {
 
 async function instantiate(builds, module) {
   const k = await loadKernels({ build: builds, module });
-  return Object.freeze({ build: k.build, memory: k.memory, ...bindApi(k) });
+  return Object.freeze({ build: k.build, memory: k.memory, ...bindApi(k), ...bindTopK(k), ...bindCrossEntropy(k), ...bindSample(k) });
 }
 
 let ready = null;
@@ -125,4 +130,39 @@ export function softmax(x, opts) {
  */
 export function logSumExp(a, opts) {
   return need().logSumExp(a, opts);
+}
+
+/**
+ * The k largest entries along `axis` (torch.topk: NaN ranks first, ties to
+ * the lower index), or their softmax or log_softmax over the whole slice.
+ * @param {Float32Array|Float64Array|number[]|any} x
+ * @param {number} k  1..n, n the slice length
+ * @param {{shape?: number[], axis?: number, of?: 'x'|'softmax'|'logSoftmax', sorted?: boolean, dtype?: string}} [opts]
+ * @returns {{indices: Int32Array, values: Float32Array|Float64Array|any}}
+ */
+export function topK(x, k, opts) {
+  return need().topK(x, k, opts);
+}
+
+/**
+ * torch.nn.functional.cross_entropy along `axis`, optionally with d loss / d logits.
+ * @param {Float32Array|Float64Array|number[]|any} logits
+ * @param {any} target  class indices or probabilities
+ * @param {{shape?: number[], axis?: number, reduction?: 'mean'|'sum'|'none', labelSmoothing?: number,
+ *          ignoreIndex?: number, weight?: Float32Array|Float64Array|number[], grad?: boolean, dtype?: string}} [opts]
+ * @returns {number|Float32Array|Float64Array|{loss: any, grad: any}}
+ */
+export function crossEntropy(logits, target, opts) {
+  return need().crossEntropy(logits, target, opts);
+}
+
+/**
+ * One draw per slice after temperature, top-k, top-p and min-p, in that order.
+ * @param {Float32Array|Float64Array|number[]|any} logits
+ * @param {{shape?: number[], axis?: number, temperature?: number, topK?: number, topP?: number, minP?: number,
+ *          seed?: number, random?: () => number, dtype?: string}} [opts]
+ * @returns {{indices: Int32Array, logProbs: Float32Array|Float64Array|any}}
+ */
+export function sample(logits, opts) {
+  return need().sample(logits, opts);
 }

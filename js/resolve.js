@@ -1,8 +1,10 @@
-// The argument rules of logSoftmax, softmax and logSumExp, for every back end.
+// The argument rules of logSoftmax, softmax and logSumExp, for every back end,
+// and those the jobs (topK, crossEntropy, sample) share.
 // resolve() checks a call and turns it into a plan; the back ends (api.js for
 // wasm, webgpu.js) only move data.  Every error is a TypeError or RangeError
 // naming the argument and the value, thrown before anything is written.
 import { planBlocks, planWeighted } from './plan.js';
+import { rowGeometry } from './rows.js';
 
 const MAX_DIMS = 64; // NumPy's limit, and the C kernels' cursor size
 
@@ -504,4 +506,66 @@ export function fastRows(fn, x, opts) {
   if (!(Number.isInteger(r) && Number.isInteger(c) && r > 0 && c > 0 && r * c === n)) return null;
   if (all) return { rows: 1, cols: n, scalar: true };
   return axis === -1 || axis === 1 ? { rows: r, cols: c, scalar: false } : null;
+}
+
+// ------------------------------------------------------------------- jobs ---
+// The argument rules that topK, crossEntropy and sample share: one input
+// sliced along one axis into rows (js/rows.js), and plain option values.
+
+/** A job's options: undefined is {}, anything but an object a TypeError. */
+export function readOptions(opts, fn) {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn} options must be an object; got ${describe(opts)}`);
+  return opts;
+}
+
+/** An integer in [lo, hi]: a TypeError for anything but a number, a RangeError for any other number. */
+export function readInteger(v, name, lo, hi, range = `in ${lo}..${hi}`) {
+  if (typeof v !== 'number') throw new TypeError(`${name} must be an integer ${range}; got ${describe(v)}`);
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${name} must be an integer ${range}; got ${describe(v)}`);
+  return v;
+}
+
+/** A number for which ok(v) holds (NaN never does), as `range` says. */
+export function readNumber(v, name, ok, range) {
+  if (typeof v !== 'number') throw new TypeError(`${name} must be a number ${range}; got ${describe(v)}`);
+  if (!ok(v)) throw new RangeError(`${name} must be a number ${range}; got ${describe(v)}`);
+  return v;
+}
+
+export function readBoolean(v, name) {
+  if (typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean; got ${describe(v)}`);
+  return v;
+}
+
+/** One of the strings `choices`. */
+export function readChoice(v, name, choices) {
+  const list = choices.map((c) => `'${c}'`).join(', ');
+  if (typeof v !== 'string') throw new TypeError(`${name} must be one of ${list}; got ${describe(v)}`);
+  if (!choices.includes(v)) throw new RangeError(`${name} must be one of ${list}; got ${describe(v)}`);
+  return v;
+}
+
+/**
+ * A job's input (`name`), read as readHost reads it (with `dtype` for a
+ * Uint16Array of half bits), sliced along the one axis `opts.axis`
+ * (default -1) of length n >= 1.
+ * @returns {{x: Operand, shape: number[], axis: number, g: {rows: number, n: number, outer: number, inner: number},
+ *            ctype: 'f32'|'f64'}}
+ */
+export function readSlices(fn, x, opts, name) {
+  const half = readDtype(opts.dtype);
+  if (typeof x === 'number') throw new TypeError(`${fn}'s ${name} must be an array, not a number`);
+  const input = readHost(x, name, opts.shape, 'shape', undefined, half);
+  if (half !== undefined && !input.bits) {
+    throw new TypeError(`dtype '${opts.dtype}' says how to read a Uint16Array of bits; ${name} is ${describe(x)}, which needs no dtype`);
+  }
+  const { shape } = input;
+  if (shape.length === 0) throw new RangeError(`${fn}'s ${name} must have at least one dimension`);
+  const axisOpt = opts.axis ?? -1;
+  if (typeof axisOpt !== 'number') throw new TypeError(`axis must be an integer; got ${describe(axisOpt)}`);
+  const [axis] = normalizeAxes(axisOpt, shape.length);
+  const g = rowGeometry(shape, axis);
+  if (g.n === 0) throw new RangeError(`${fn} slices along a zero-length axis (shape [${shape.join(', ')}], axis ${axisOpt})`);
+  return { x: input, shape, axis, g, ctype: computeType(input.dtype) };
 }
