@@ -133,7 +133,7 @@ function checkSample(api, x, V, what) {
 const rows = [];
 function record(job, workload, timings, names) {
   const [peer, ...ours] = timings.map((t) => t.ms);
-  const row = { job, workload, [`${names[0]} ms`]: peer.toFixed(3) };
+  const row = { job, workload, peer: names[0], 'peer ms': peer.toFixed(3) };
   BUILDS.forEach((b, i) => {
     row[`ours ${b} ms`] = ours[i].toFixed(3);
     row[`ours ${b} ÷ peer`] = (peer / ours[i]).toFixed(1);
