@@ -40,14 +40,14 @@
  * symbol (suffixed _f32, _f64) and LSM_PARAMS_<shape>.  Not in LSM_KERNELS:
  * the native harness's plans and OP_ values do not fit them.
  *   TOPK    topk.h: k indices and values per row; mode = of | sorted << 2
- *           (of: 0 the entries, 1 softmax, 2 log_softmax); keys: n words of
- *           scratch.
+ *           (of: 0 the entries, 1 softmax, 2 log_softmax); keys: scratch of
+ *           8n + 32 KiB (HIST_BYTES, select.h).
  *   XENT    xent.h: one loss (double) per row from target (class indices)
  *           or prob (n probabilities per row); weight (n) may be null; grad
  *           (rows x n) may be null, else work (n) is unused.
  *   SAMPLE  sample.h: one index and log-probability per row from the
  *           uniforms u (one per row); work holds 2n elements, scratch 8n
- *           bytes; top_k 0 leaves top-k out.
+ *           + 32 KiB; top_k 0 leaves top-k out.
  * Outputs must not overlap inputs or each other. */
 #define LSM_JOBS(K)                               \
     K(topK, lsm_topk, TOPK)                       \

@@ -22,7 +22,8 @@
  *
  * temperature 0 is argmax in topK's ranking (NaN first), logp 0.  A row
  * where softmax is undefined (a NaN, an infinite max, all -inf) also gives
- * that argmax, with logp NaN.  work holds 2n T (z, e), scratch 8n bytes. */
+ * that argmax, with logp NaN.  work holds 2n T (z, e), scratch 8n +
+ * HIST_BYTES bytes. */
 #ifndef LSM_SAMPLE_H
 #define LSM_SAMPLE_H
 #include "slice.h"
@@ -33,11 +34,9 @@ typedef struct {
 } sample_filters;
 
 /* Keeps the top-k of z in e (the rest set to 0). */
-static LSM_SMALL void keep_top_k(const T *z, T *e, uint64_t *key, size_t n, size_t k) {
-    LSM_AS_WRITTEN
-    for (size_t j = 0; j < n; j++) key[j] = order_key(z[j]);
+static LSM_SMALL void keep_top_k(const T *z, T *e, void *scratch, size_t n, size_t k) {
     size_t ties;
-    const uint64_t v = select_kth(key, n, k, &ties);
+    const uint64_t v = kth_key(z, n, k, scratch, &ties);
     LSM_AS_WRITTEN
     for (size_t j = 0; j < n; j++) {
         const uint64_t kj = order_key(z[j]);
@@ -47,13 +46,12 @@ static LSM_SMALL void keep_top_k(const T *z, T *e, uint64_t *key, size_t n, size
 }
 
 /* Keeps the smallest set of largest e whose mass reaches p times the total. */
-static LSM_SMALL void keep_top_p(T *e, double *w, size_t n, double p) {
-    size_t c = 0, ties;
+static LSM_SMALL void keep_top_p(T *e, void *scratch, size_t n, double p) {
+    size_t ties;
     double mass = 0;
     LSM_AS_WRITTEN
-    for (size_t j = 0; j < n; j++)
-        if (e[j] > 0) w[c++] = e[j], mass += e[j];
-    const double v = select_mass(w, c, p * mass, &ties);
+    for (size_t j = 0; j < n; j++) mass += e[j];
+    const double v = mass_threshold(e, n, p * mass, scratch, &ties);
     LSM_AS_WRITTEN
     for (size_t j = 0; j < n; j++) {
         if ((double)e[j] == v && ties > 0) ties--;

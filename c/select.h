@@ -12,11 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The jobs' own code (select.h, slice.h, topk.h, xent.h, sample.h) is
- * compiled for size: their time goes to the kernels' passes (run_max,
- * run_expsum) and to simple loops that unrolling hardly speeds up, while
- * -O3's unrolled copies grew every build by 15 KB. */
-#define LSM_SMALL __attribute__((minsize))
+/* The jobs' code is compiled for size, out of line (at -O3 it added 20 KB
+ * to every build), except the loops that carry a row's time (LSM_HOT). */
+#define LSM_SMALL __attribute__((minsize, noinline))
+#define LSM_HOT __attribute__((noinline))
 
 /* A key whose unsigned order is the ranking above: a double's bits with
  * the sign bit flipped for positives and every bit flipped for negatives
@@ -37,6 +36,18 @@ static inline uint32_t pivot_step(uint32_t *s) {
     uint32_t x = *s;
     x ^= x << 13, x ^= x >> 17, x ^= x << 5;
     return *s = x;
+}
+
+/* Restores the min-heap of keys below `at` (n keys). */
+static inline void heap_down(uint64_t *key, size_t at, size_t n) {
+    for (;;) {
+        size_t c = 2 * at + 1;
+        if (c >= n) return;
+        if (c + 1 < n && key[c + 1] < key[c]) c++;
+        if (key[at] <= key[c]) return;
+        uint64_t t = key[at];
+        key[at] = key[c], key[c] = t, at = c;
+    }
 }
 
 /* The k-th largest key of key[0..n) (1 <= k <= n), by quickselect with a
@@ -100,6 +111,86 @@ static LSM_SMALL double select_mass(double *w, size_t n, double need, size_t *ti
     }
     *ties = SIZE_MAX;
     return 0;
+}
+
+/* Thresholds over a whole row, the callers' entry points.  Scratch: 8n
+ * bytes plus HIST_BYTES. */
+#define HIST_BINS 4096
+#define HIST_BYTES (HIST_BINS * 8)
+/* Rows from this long take a histogram pass first: a quickselect's
+ * partitions branch unpredictably (about 2n mispredictions), while a
+ * histogram of 4096 bins costs one predictable pass and leaves one bin's
+ * elements to select among. */
+#define HIST_MIN 4096
+/* k up to this takes a heap of k keys instead: a pass whose compare with
+ * the heap's root almost never succeeds past the first few hundred. */
+#define HEAP_MAX 64
+
+/* A bin of the histogram, monotone in the ranking: the top 12 bits of the
+ * float32 order key of v (sign, exponent, 3 mantissa bits).  Rounding v to
+ * float32 can merge neighbours into one bin but never reorders them. */
+static inline uint32_t hist_bin(double v) {
+    float f = (float)v;
+    uint32_t u;
+    if (f != f) return HIST_BINS - 1;
+    if (f == 0) f = 0;
+    memcpy(&u, &f, 4);
+    return (u >> 31 ? ~u : u | 0x80000000u) >> 20;
+}
+
+/* The k-th largest key of x[0..n) (1 <= k < n), and *ties, as select_kth. */
+static LSM_HOT uint64_t kth_key(const T *x, size_t n, size_t k, void *scratch, size_t *ties) {
+    uint64_t *key = scratch;
+    if (k <= HEAP_MAX) {
+        /* A min-heap of the k largest keys seen so far: its root is the k-th. */
+        size_t i = 0;
+        for (; i < k; i++) key[i] = order_key(x[i]);
+        for (size_t h = k / 2; h-- > 0;) heap_down(key, h, k);
+        for (; i < n; i++) {
+            const uint64_t ki = order_key(x[i]);
+            if (ki > key[0]) key[0] = ki, heap_down(key, 0, k);
+        }
+        size_t t = 0;
+        for (size_t h = 0; h < k; h++) t += key[h] == key[0];
+        *ties = t;
+        return key[0];
+    }
+    size_t above = 0, c = 0;
+    uint64_t *cand = key;
+    if (n >= HIST_MIN) {
+        uint32_t *count = (uint32_t *)((char *)scratch + 8 * n), b = HIST_BINS;
+        memset(count, 0, HIST_BINS * 4);
+        for (size_t i = 0; i < n; i++) count[hist_bin(x[i])]++;
+        while (above + count[--b] < k) above += count[b];
+        for (size_t i = 0; i < n; i++)
+            if (hist_bin(x[i]) == b) cand[c++] = order_key(x[i]);
+    } else {
+        for (size_t i = 0; i < n; i++) cand[c++] = order_key(x[i]);
+    }
+    return select_kth(cand, c, k - above, ties);
+}
+
+/* The top-p threshold of e[0..n) (>= 0), as select_mass, for need > 0. */
+static LSM_HOT double mass_threshold(const T *e, size_t n, double need, void *scratch, size_t *ties) {
+    double *cand = scratch, above = 0;
+    size_t c = 0;
+    if (n >= HIST_MIN) {
+        double *mass = (double *)((char *)scratch + 8 * n);
+        uint32_t b = HIST_BINS;
+        memset(mass, 0, HIST_BYTES);
+        for (size_t i = 0; i < n; i++) mass[hist_bin(e[i])] += e[i];
+        for (;;) {
+            if (b == 0) return *ties = SIZE_MAX, 0; /* rounding: the target is beyond the whole mass */
+            if (above + mass[--b] >= need) break;
+            above += mass[b];
+        }
+        for (size_t i = 0; i < n; i++)
+            if (e[i] > 0 && hist_bin(e[i]) == b) cand[c++] = e[i];
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (e[i] > 0) cand[c++] = e[i];
+    }
+    return select_mass(cand, c, need - above, ties);
 }
 
 /* Sorts idx[0..k) by (key of x[idx] descending, index ascending), a total

@@ -5,7 +5,7 @@
  *
  * mode = of | sorted << 2, of one of TOPK_OF_*.  Sorted: descending, ties
  * (and NaNs) by lower index; unsorted: the same k in ascending index order.
- * keys holds n 64-bit words of scratch (unused when k == n). */
+ * keys holds 8n + HIST_BYTES bytes of scratch (unused when k == n). */
 #ifndef LSM_TOPK_H
 #define LSM_TOPK_H
 #include "select.h"
@@ -15,14 +15,10 @@ enum { TOPK_OF_X, TOPK_OF_SOFTMAX, TOPK_OF_LOG_SOFTMAX };
 
 /* The indices of the k largest, in index order: everything above the k-th
  * largest key v, and the first `ties` entries equal to it. */
-static LSM_SMALL void topk_indices(const T *x, int32_t *idx, uint64_t *key, size_t n, size_t k) {
+static LSM_SMALL void topk_indices(const T *x, int32_t *idx, void *scratch, size_t n, size_t k) {
     uint64_t v = 0; /* below every key: with k == n all are taken */
     size_t ties = 0;
-    if (k < n) {
-        LSM_AS_WRITTEN
-        for (size_t i = 0; i < n; i++) key[i] = order_key(x[i]);
-        v = select_kth(key, n, k, &ties);
-    }
+    if (k < n) v = kth_key(x, n, k, scratch, &ties);
     LSM_AS_WRITTEN
     for (size_t i = 0, c = 0; c < k; i++) {
         uint64_t ki = order_key(x[i]);

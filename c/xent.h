@@ -72,8 +72,18 @@ static LSM_SMALL void xent(const T *x, const int32_t *target, const double *prob
         loss[r] = S == S ? L : NAN;
         if (grad) {
             const double q = 1 / S;
-            LSM_AS_WRITTEN
-            for (size_t j = 0; j < n; j++) grad[j] = (T)(scale * (C * ((double)e[j] * q) - xent_coef(&a, prob, t, j)));
+            if (target && eps == 0) {
+                /* c_j = 0 but at t: scale C / S folded into one factor (a
+                 * rounding of 2^-53 more, nothing next to the exp's). */
+                const double f = scale * (C * q), et = e[t];
+                LSM_AS_WRITTEN
+                for (size_t j = 0; j < n; j++) grad[j] = (T)((double)e[j] * f);
+                grad[t] = (T)(scale * (C * ((double)et * q) - C));
+            } else {
+                LSM_AS_WRITTEN
+                for (size_t j = 0; j < n; j++)
+                    grad[j] = (T)(scale * (C * ((double)e[j] * q) - xent_coef(&a, prob, t, j)));
+            }
         }
     }
 }

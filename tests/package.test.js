@@ -20,11 +20,11 @@ const files = new Map(packed.files.map((f) => [f.path, f]));
 // unpacked), plus the JS and README; a stray
 // test fixture or source tree would blow through it.  The download (packed)
 // budget is the one that held for two builds; the unpacked one grew by
-// 64 KiB with the relaxed-SIMD build.  The packed one grew by 40 KiB with
-// topK, crossEntropy and sample (measured: 251.4 -> 294.7 KB, each build's
-// kernels twice, raw and embedded, and their JS).
-const MAX_PACKED_BYTES = 296 * 1024;
-const MAX_UNPACKED_BYTES = 704 * 1024;
+// 64 KiB with the relaxed-SIMD build.  Both grew with topK, crossEntropy and
+// sample (measured: packed 251.4 -> 311.6 KB, unpacked 587.8 -> 725.9 KB:
+// each build's job kernels twice, raw and embedded, and their JS).
+const MAX_PACKED_BYTES = 312 * 1024;
+const MAX_UNPACKED_BYTES = 712 * 1024;
 
 const ALLOWED = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E(\.md|\.txt)?$/, /^js\/[\w.-]+\.(js|d\.ts|wasm)$/];
 
