@@ -71,11 +71,14 @@ static inline V v_exp_reduced(V t, V lo, int with_lo, V *z, V *hi, V *c) {
  * cleared.  Clamped to EXP_LO instead, each would round a product into the
  * subnormal range, which x86 does in microcode: a row a quarter masked ran
  * 3-5x slower than an unmasked one (NOTES.md). */
-static inline V v_exp_lo(V t, V lo, int with_lo) {
+static inline V v_exp_lo(V t, V lo, int with_lo, int normal) {
     V z, hi, c;
     const V keep = v_not_below(t, EXP_LO);
     t = v_keep_or(v_pmin(t, v_splat(EXP_HI)), keep, 0);
     V y = v_exp_reduced(t, lo, with_lo, &z, &hi, &c);
+    /* `normal`: every kept lane is in v_exp_lo_fast's range, where one
+     * multiply scales (the cleared lanes are computed at t = 0). */
+    if (normal) return v_keep_or(v_scale_normal(y, z), keep, 0);
 #ifdef EXP_TABLE_BITS
     /* Scaling the rounded y into the subnormal range would round twice
      * (0.75 ulp); v_scale_sub rounds hi + hi * c once, at the subnormal
