@@ -156,42 +156,29 @@ static inline void narrow16(const float *src, uint16_t *dst, narrow_fn f) {
 static inline V v_bf16_to_f32(V h) { return wasm_i32x4_shl(h, 16); }
 #endif
 
-void LSM_SYMBOL(lsm_f16_to_f32) LSM_PARAMS_WIDEN {
-    uint32_t i = 0;
+/* The exports: 16 elements a step where the build has SIMD, then the rest
+ * (all of them in the scalar build) one at a time. */
 #if LSM_SIMD
-    LSM_AS_WRITTEN
-    for (; i + 16 <= n; i += 16) widen16(src + i, dst + i, v_f16_to_f32);
+#define SIMD_STEPS(step, v_fn) LSM_AS_WRITTEN for (; i + 16 <= n; i += 16) step(src + i, dst + i, v_fn);
+#else
+#define SIMD_STEPS(step, v_fn)
 #endif
-    LSM_AS_WRITTEN
-    for (; i < n; i++) store_bits(dst + i, s_f16_to_f32(src[i]));
-}
+#define DEFINE_WIDEN(name, v_fn, s_fn)                                                  \
+    void LSM_SYMBOL(name) LSM_PARAMS_WIDEN {                                            \
+        uint32_t i = 0;                                                                 \
+        SIMD_STEPS(widen16, v_fn)                                                       \
+        LSM_AS_WRITTEN for (; i < n; i++) store_bits(dst + i, s_fn(src[i]));            \
+    }
+#define DEFINE_NARROW(name, v_fn, s_fn)                                                 \
+    void LSM_SYMBOL(name) LSM_PARAMS_NARROW {                                           \
+        uint32_t i = 0;                                                                 \
+        SIMD_STEPS(narrow16, v_fn)                                                      \
+        LSM_AS_WRITTEN for (; i < n; i++) dst[i] = (uint16_t)s_fn(load_bits(src + i));  \
+    }
 
-void LSM_SYMBOL(lsm_f32_to_f16) LSM_PARAMS_NARROW {
-    uint32_t i = 0;
-#if LSM_SIMD
-    LSM_AS_WRITTEN
-    for (; i + 16 <= n; i += 16) narrow16(src + i, dst + i, v_f32_to_f16);
-#endif
-    LSM_AS_WRITTEN
-    for (; i < n; i++) dst[i] = (uint16_t)s_f32_to_f16(load_bits(src + i));
-}
+static inline uint32_t s_bf16_to_f32(uint32_t h) { return h << 16; }
 
-void LSM_SYMBOL(lsm_bf16_to_f32) LSM_PARAMS_WIDEN {
-    uint32_t i = 0;
-#if LSM_SIMD
-    LSM_AS_WRITTEN
-    for (; i + 16 <= n; i += 16) widen16(src + i, dst + i, v_bf16_to_f32);
-#endif
-    LSM_AS_WRITTEN
-    for (; i < n; i++) store_bits(dst + i, (uint32_t)src[i] << 16);
-}
-
-void LSM_SYMBOL(lsm_f32_to_bf16) LSM_PARAMS_NARROW {
-    uint32_t i = 0;
-#if LSM_SIMD
-    LSM_AS_WRITTEN
-    for (; i + 16 <= n; i += 16) narrow16(src + i, dst + i, v_f32_to_bf16);
-#endif
-    LSM_AS_WRITTEN
-    for (; i < n; i++) dst[i] = (uint16_t)s_f32_to_bf16(load_bits(src + i));
-}
+DEFINE_WIDEN(lsm_f16_to_f32, v_f16_to_f32, s_f16_to_f32)
+DEFINE_NARROW(lsm_f32_to_f16, v_f32_to_f16, s_f32_to_f16)
+DEFINE_WIDEN(lsm_bf16_to_f32, v_bf16_to_f32, s_bf16_to_f32)
+DEFINE_NARROW(lsm_f32_to_bf16, v_f32_to_bf16, s_f32_to_bf16)
