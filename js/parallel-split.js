@@ -1,0 +1,77 @@
+// How the pool (js/parallel.js) cuts one resolved call into independent
+// parts, and how a part's elements are found in the whole: shared by the
+// calling thread and the workers (js/parallel-worker.js), which both gather
+// and scatter parts.
+//
+// A call's plan (js/plan.js) merges its axes into groups, alternately
+// reduced and kept, each group contiguous in C order.  The pool cuts the
+// first kept group, of size K, into ranges [k0, k1): with P the elements of
+// the groups before it (all reduced) and S those after it, x is [P, K, S],
+// and a part is P runs of (k1 - k0) * S contiguous elements, one per step
+// of the leading groups.  Every slice lies wholly inside one part, so a part
+// is itself a call, of the same groups with K replaced by k1 - k0, which
+// the wasm API computes slice for slice as it would within the whole.
+
+/**
+ * The groups of a block plan, outermost first: {size, kept}.  Group strides
+ * strictly decrease (each is the product of the sizes after it), so sorting
+ * by stride restores the order that planBlocks merged them in.
+ * @param {import('./plan.js').BlockPlan} plan
+ */
+export function planGroups(plan) {
+  const groups = [
+    ...plan.outer.map((d) => ({ size: d.size, stride: d.stride, kept: true })),
+    ...plan.reduced.map((d) => ({ size: d.size, stride: d.stride, kept: false })),
+  ];
+  if (plan.inner > 1) groups.push({ size: plan.inner, stride: 1, kept: true });
+  else if (plan.run > 1) groups.push({ size: plan.run, stride: 1, kept: false });
+  return groups.sort((a, b) => b.stride - a.stride).map(({ size, kept }) => ({ size, kept }));
+}
+
+/**
+ * Cuts a call of `groups` into at most `parts` parts along its first kept
+ * group; null when it has none (one slice: every axis reduced) or fewer
+ * than two parts fit.
+ * @returns {null | Array<{P: number, K: number, S: number, k0: number, k1: number,
+ *   shape: number[], axes: number[], out0: number, out1: number}>}
+ *   per part: its geometry, the shape and axes of the call it is, and the
+ *   range of a reduction's results it gives (C order of the kept groups).
+ */
+export function splitGroups(groups, parts) {
+  const j = groups.findIndex((g) => g.kept);
+  if (j < 0) return null;
+  const K = groups[j].size;
+  const n = Math.min(parts, K);
+  if (n < 2) return null;
+  const prod = (gs) => gs.reduce((p, g) => p * g.size, 1);
+  const P = prod(groups.slice(0, j)), S = prod(groups.slice(j + 1));
+  const keptAfter = prod(groups.slice(j + 1).filter((g) => g.kept));
+  const axes = groups.flatMap((g, i) => (g.kept ? [] : [i]));
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    // Balanced: the first K % n parts take one more.
+    const k0 = i * Math.floor(K / n) + Math.min(i, K % n);
+    const k1 = k0 + Math.floor(K / n) + (i < K % n ? 1 : 0);
+    const shape = groups.map((g, d) => (d === j ? k1 - k0 : g.size));
+    out.push({ P, K, S, k0, k1, shape, axes, out0: k0 * keptAfter, out1: k1 * keptAfter });
+  }
+  return out;
+}
+
+/**
+ * A part's elements of `src` (C order of the whole), as one dense array:
+ * a view of src where the part is one run (P == 1) unless `copy`.
+ */
+export function gather(src, g, copy = false) {
+  const W = (g.k1 - g.k0) * g.S, at = g.k0 * g.S, row = g.K * g.S;
+  if (g.P === 1) return copy ? src.slice(at, at + W) : src.subarray(at, at + W);
+  const out = new src.constructor(g.P * W);
+  for (let p = 0; p < g.P; p++) out.set(src.subarray(p * row + at, p * row + at + W), p * W);
+  return out;
+}
+
+/** The inverse of gather: a part's dense elements back into `dst` (C order of the whole). */
+export function scatter(part, g, dst) {
+  const W = (g.k1 - g.k0) * g.S, at = g.k0 * g.S, row = g.K * g.S;
+  for (let p = 0; p < g.P; p++) dst.set(g.P === 1 ? part : part.subarray(p * W, p * W + W), p * row + at);
+}
