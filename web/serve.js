@@ -17,10 +17,11 @@ const TYPES = {
 
 /**
  * Starts the static server.
- * @param {{port?: number, host?: string, root?: string}} [options] port 0 picks a free one
+ * @param {{port?: number, host?: string, root?: string, isolated?: boolean}} [options] port 0 picks a free one;
+ *   `isolated: false` leaves out the COOP/COEP headers, for tests of a page that is not cross-origin isolated
  * @returns {Promise<{url: string, close: () => Promise<void>}>}
  */
-export function startServer({ port = 8080, host = '127.0.0.1', root = ROOT } = {}) {
+export function startServer({ port = 8080, host = '127.0.0.1', root = ROOT, isolated = true } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (path === '/' && root === ROOT) return redirect(res, '/web/'); // the playground is the front page
@@ -35,8 +36,7 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = ROOT } = {
       const body = await readFile(file);
       res.writeHead(200, {
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'Cross-Origin-Opener-Policy': 'same-origin',
-        'Cross-Origin-Embedder-Policy': 'require-corp',
+        ...(isolated && { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }),
         'Cache-Control': 'no-cache',
       });
       res.end(body);
