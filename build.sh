@@ -62,6 +62,7 @@ embed relaxed
 # The JS side's names for the exports (js/api.js, js/wasm.js).
 kernels=$(c/exports.sh kernels)
 jobs=$(c/exports.sh jobs)
+stream=$(c/exports.sh stream)
 random=$(c/exports.sh random)
 conversions=$(c/exports.sh conversions)
 builds=$(c/exports.sh builds)
@@ -75,6 +76,12 @@ builds=$(c/exports.sh builds)
     echo "// The jobs' entry points (one slice per contiguous row), by op and dtype."
     echo 'export const JOBS = {'
     echo "$jobs" | while read -r op f32 f64; do
+        echo "  $op: { f32: '$f32', f64: '$f64' },"
+    done
+    echo '};'
+    echo "// The streamed path's entry points (c/stream.h, js/stream.js), by op and dtype."
+    echo 'export const STREAM = {'
+    echo "$stream" | while read -r op f32 f64; do
         echo "  $op: { f32: '$f32', f64: '$f64' },"
     done
     echo '};'

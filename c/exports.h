@@ -63,6 +63,27 @@
     (const T *x, int32_t *index, T *logp, const double *u, T *work, void *scratch, uint32_t rows, uint32_t n, \
      double temperature, uint32_t top_k, double top_p, double min_p)
 
+/* LSM_STREAM(K) expands K(op, symbol, shape) as LSM_KERNELS does, for the
+ * streamed path (stream.h, js/stream.js): slices read in blocks of a cache
+ * window, each block reduced to a state of four doubles per slice (m, k, s,
+ * comp: S = sum exp(x - m) = k + s + comp), the states merged in JS, then
+ * the outputs written from the merged states.  Their key in js/exports.js's
+ * STREAM, their symbol (suffixed _f32, _f64) and LSM_PARAMS_<shape>:
+ *   STATE         the state of each slice of the plan, numbered as
+ *                 logsumexp numbers its outputs
+ *   STATE_WRITE   log_softmax or softmax of x from those states (y may be x)
+ *   STATE_FINISH  logsumexp and its sign from n states
+ * Not in LSM_KERNELS: the native harness's plans and OP_ values do not fit. */
+#define LSM_STREAM(K)                                      \
+    K(state, lsm_state, STATE)                             \
+    K(logSoftmax, lsm_state_log_softmax, STATE_WRITE)      \
+    K(softmax, lsm_state_softmax, STATE_WRITE)             \
+    K(logSumExp, lsm_state_logsumexp, STATE_FINISH)
+
+#define LSM_PARAMS_STATE(T) (const T *x, double *state, const lsm_plan *p)
+#define LSM_PARAMS_STATE_WRITE(T) (const T *x, T *y, const double *state, const lsm_plan *p)
+#define LSM_PARAMS_STATE_FINISH(T) (const double *state, T *y, T *sign, uint32_t n)
+
 /* LSM_RANDOM(K) expands K(name, symbol) for the built-in generators
  * (random.c), exported once: `name` is its key in js/exports.js's RANDOM.
  * LSM_PARAMS_UNIFORMS: `count` uniforms in [0, 1) into u from `seed`. */

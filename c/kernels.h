@@ -23,6 +23,8 @@
  *   columns.h   column mode: neighbouring slices side by side, one per lane
  *   weighted.h  weighted logsumexp (scalar, scipy's steps)
  *   where.h     the mask kernel (x where mask, else a fill value)
+ *   stream.h    the streamed path (exports.h's LSM_STREAM): per-block
+ *               states of (max, sum), and the write pass from merged ones
  *   topk.h, xent.h, sample.h   the jobs (exports.h's LSM_JOBS): top-k,
  *               cross-entropy, sampling, one slice per contiguous row
  * A plan's layout (blocks.h) chooses rows or column mode. */
@@ -31,6 +33,7 @@
 #include "columns.h"
 #include "weighted.h"
 #include "where.h"
+#include "stream.h"
 #include "topk.h"
 #include "xent.h"
 #include "sample.h"
@@ -45,6 +48,7 @@ static inline void dispatch(const T *x, T *y, T *sign, const lsm_plan *p, int op
 /* Declared from the list, so that each definition below must match it. */
 LSM_KERNELS(LSM_DECLARE_KERNEL)
 LSM_JOBS(LSM_DECLARE_KERNEL)
+LSM_STREAM(LSM_DECLARE_KERNEL)
 
 void NAME(lsm_log_softmax)(const T *x, T *y, const lsm_plan *p) { dispatch(x, y, 0, p, OP_LOG_SOFTMAX); }
 void NAME(lsm_softmax)(const T *x, T *y, const lsm_plan *p) { dispatch(x, y, 0, p, OP_SOFTMAX); }
@@ -53,6 +57,26 @@ void NAME(lsm_logsumexp_weighted)(const T *a, const T *b, T *y, T *sign, const l
     weighted(a, b, y, sign, p);
 }
 void NAME(lsm_where)(T *x, const uint8_t *mask, uint32_t n, T fill) { where(x, mask, n, fill); }
+
+void NAME(lsm_state)(const T *x, double *state, const lsm_plan *p) {
+    if (p->inner == 1)
+        state_rows(x, state, p);
+    else
+        state_columns(x, state, p);
+}
+static inline void state_write(const T *x, T *y, const double *state, const lsm_plan *p, int op) {
+    if (p->inner == 1)
+        write_rows(x, y, state, p, op);
+    else
+        write_columns(x, y, state, p, op);
+}
+void NAME(lsm_state_log_softmax)(const T *x, T *y, const double *state, const lsm_plan *p) {
+    state_write(x, y, state, p, OP_LOG_SOFTMAX);
+}
+void NAME(lsm_state_softmax)(const T *x, T *y, const double *state, const lsm_plan *p) {
+    state_write(x, y, state, p, OP_SOFTMAX);
+}
+void NAME(lsm_state_logsumexp)(const double *state, T *y, T *sign, uint32_t n) { lse_states(state, y, sign, n); }
 
 void NAME(lsm_topk)(const T *x, int32_t *index, T *value, uint64_t *keys, uint32_t rows, uint32_t n, uint32_t k,
                     uint32_t mode) {

@@ -12,6 +12,13 @@ export const JOBS = {
   crossEntropy: { f32: 'lsm_cross_entropy_f32', f64: 'lsm_cross_entropy_f64' },
   sample: { f32: 'lsm_sample_f32', f64: 'lsm_sample_f64' },
 };
+// The streamed path's entry points (c/stream.h, js/stream.js), by op and dtype.
+export const STREAM = {
+  state: { f32: 'lsm_state_f32', f64: 'lsm_state_f64' },
+  logSoftmax: { f32: 'lsm_state_log_softmax_f32', f64: 'lsm_state_log_softmax_f64' },
+  softmax: { f32: 'lsm_state_softmax_f32', f64: 'lsm_state_softmax_f64' },
+  logSumExp: { f32: 'lsm_state_logsumexp_f32', f64: 'lsm_state_logsumexp_f64' },
+};
 // The 16-bit storage formats' conversions to and from float32, by dtype.
 export const CONVERSIONS = {
   float16: { widen: 'lsm_f16_to_f32', narrow: 'lsm_f32_to_f16' },

@@ -2,12 +2,12 @@
 // wasm builds' export lists and js/exports.js from it.  Each committed build
 // must export exactly that list (and what its toolchain adds, named below),
 // js/exports.js must say what the header says (KERNELS, JOBS, CONVERSIONS,
-// RANDOM and BUILD_IDS), and lsm_build() must name the build it is in.
+// STREAM, RANDOM and BUILD_IDS), and lsm_build() must name the build it is in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { relaxedSimdSupported } from '../js/wasm.js';
-import { KERNELS, JOBS, CONVERSIONS, RANDOM, BUILD_IDS } from '../js/exports.js';
+import { KERNELS, JOBS, STREAM, CONVERSIONS, RANDOM, BUILD_IDS } from '../js/exports.js';
 
 const header = readFileSync(new URL('../c/exports.h', import.meta.url), 'utf8');
 
@@ -23,6 +23,7 @@ function listOf(name) {
 
 const kernels = listOf('LSM_KERNELS').map(([op, symbol, shape]) => ({ op, symbol, shape }));
 const jobs = listOf('LSM_JOBS').map(([op, symbol, shape]) => ({ op, symbol, shape }));
+const stream = listOf('LSM_STREAM').map(([op, symbol, shape]) => ({ op, symbol, shape }));
 const random = listOf('LSM_RANDOM').map(([name, symbol]) => ({ name, symbol }));
 const support = listOf('LSM_SUPPORT').map(([symbol]) => symbol);
 const conversions = listOf('LSM_CONVERSIONS').map(([dtype, widen, narrow]) => ({ dtype, widen, narrow }));
@@ -30,7 +31,7 @@ const builds = listOf('LSM_BUILDS').map(([name]) => name);
 const DTYPES = ['f32', 'f64'];
 const listed = [
   ...support,
-  ...[...kernels, ...jobs].flatMap(({ symbol }) => DTYPES.map((d) => `${symbol}_${d}`)),
+  ...[...kernels, ...jobs, ...stream].flatMap(({ symbol }) => DTYPES.map((d) => `${symbol}_${d}`)),
   ...conversions.flatMap(({ widen, narrow }) => [widen, narrow]),
   ...random.map(({ symbol }) => symbol),
 ];
@@ -89,4 +90,9 @@ test('js/exports.js is c/exports.h: JOBS by op and dtype and RANDOM by name, in 
   assert.deepEqual(JOBS, Object.fromEntries(jobs.map(({ op, symbol }) => [op, Object.fromEntries(DTYPES.map((d) => [d, `${symbol}_${d}`]))])));
   assert.deepEqual(Object.keys(JOBS), jobs.map(({ op }) => op));
   assert.deepEqual(RANDOM, Object.fromEntries(random.map(({ name, symbol }) => [name, symbol])));
+});
+
+test('js/exports.js is c/exports.h: STREAM by op and dtype, in the list\'s order', () => {
+  assert.deepEqual(STREAM, Object.fromEntries(stream.map(({ op, symbol }) => [op, Object.fromEntries(DTYPES.map((d) => [d, `${symbol}_${d}`]))])));
+  assert.deepEqual(Object.keys(STREAM), stream.map(({ op }) => op));
 });

@@ -25,9 +25,10 @@ const files = new Map(packed.files.map((f) => [f.path, f]));
 // each build's job kernels twice, raw and embedded, and their JS), and
 // again with logsoftmax/parallel (its pool, worker, split and types: 24 KB
 // unpacked, about 7 KB packed; measured 311.8 KiB packed, 732.9 KiB
-// unpacked).
-const MAX_PACKED_BYTES = 320 * 1024;
-const MAX_UNPACKED_BYTES = 744 * 1024;
+// unpacked), and again with the streamed path's kernels (c/stream.h, in
+// each build twice; measured 355.0 KiB packed, 836.8 KiB unpacked).
+const MAX_PACKED_BYTES = 364 * 1024;
+const MAX_UNPACKED_BYTES = 848 * 1024;
 
 const ALLOWED = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E(\.md|\.txt)?$/, /^js\/[\w.-]+\.(js|d\.ts|wasm)$/];
 
