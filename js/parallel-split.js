@@ -30,19 +30,18 @@ export function planGroups(plan) {
 
 /**
  * Cuts a call of `groups` into at most `parts` parts along its first kept
- * group; null when it has none (one slice: every axis reduced) or fewer
- * than two parts fit.
- * @returns {null | Array<{P: number, K: number, S: number, k0: number, k1: number,
+ * group.  A call with no kept group (one slice: every axis reduced) is one
+ * part, as if a kept group of size 1 led: a long slice is not cut here.
+ * @returns {Array<{P: number, K: number, S: number, k0: number, k1: number,
  *   shape: number[], axes: number[], out0: number, out1: number}>}
  *   per part: its geometry, the shape and axes of the call it is, and the
  *   range of a reduction's results it gives (C order of the kept groups).
  */
 export function splitGroups(groups, parts) {
+  if (!groups.some((g) => g.kept)) groups = [{ size: 1, kept: true }, ...groups];
   const j = groups.findIndex((g) => g.kept);
-  if (j < 0) return null;
   const K = groups[j].size;
   const n = Math.min(parts, K);
-  if (n < 2) return null;
   const prod = (gs) => gs.reduce((p, g) => p * g.size, 1);
   const P = prod(groups.slice(0, j)), S = prod(groups.slice(j + 1));
   const keptAfter = prod(groups.slice(j + 1).filter((g) => g.kept));

@@ -60,7 +60,7 @@ function run(m) {
   }
 }
 
-/** A call that is not cut (small, one slice, or weighted): as the caller gave it. */
+/** A call that is not cut (small, weighted or empty): as the caller gave it. */
 function whole(m) {
   const r = api[m.fn](m.x, m.opts);
   const value = m.opts.returnSign ? r.value : r;

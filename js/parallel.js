@@ -21,8 +21,10 @@ import { planGroups, splitGroups, gather, scatter } from './parallel-split.js';
 const HOST = { read: readHost };
 const MODES = ['auto', 'shared', 'transfer', 'single'];
 
-// Calls with fewer elements go whole to one worker: cutting them would cost
-// more in messages than the kernels take (a few microseconds per part).
+// Calls with fewer elements go whole to one worker, as the caller gave them
+// (cloned there and back): cutting them, or staging them in shared memory,
+// would cost more than the kernels take.  Larger ones are cut into parts,
+// or are one part if they cannot be cut (one long slice).
 const MIN_SPLIT = 1 << 14;
 
 // The dtype option's name of a half type, for a part of a call that had it.
@@ -260,7 +262,7 @@ async function workerPool(kind, mode, threads, build) {
   }
 
   /**
-   * A call that is not cut goes to one worker as the caller gave it, less
+   * A call that is small, weighted or empty goes to one worker as the caller gave it, less
    * `out` (filled here) and with keepdims (so that a reduction's result is
    * always an array, shaped here as the synchronous API shapes it).
    */
