@@ -4,6 +4,7 @@
 import { fastRows, resolve, readHost, shapeResult, resultType } from './resolve.js';
 import { planBlocks, encodeBlocks, encodeWeighted } from './plan.js';
 import { KERNELS, CONVERSIONS } from './exports.js';
+import { bindStream, streams } from './stream.js';
 
 const HOST = { read: readHost };
 
@@ -56,6 +57,7 @@ function fastOut(x, out) {
  * @param {{exports: object, reserve: (bytes: number) => number, heap: () => object}} k
  */
 export function bindApi(k) {
+  const stream = bindStream(k);
   // The encoded plan of the last fast-path call: calls tend to repeat a shape.
   let lastRows = 0, lastCols = 0, lastWords = null;
   function rowsWords(rows, cols) {
@@ -119,11 +121,18 @@ export function bindApi(k) {
   // results to 0 or -inf after, whatever the kernel made of them.
   function elementwise(fn, x, opts) {
     const fast = fastRows(fn, x, opts);
-    if (fast && fastOut(x, opts?.out)) return run(KERNELS[fn], rowsWords(fast.rows, fast.cols), x, opts?.out);
+    if (fast && fastOut(x, opts?.out)) {
+      if (!streams(x.byteLength)) return run(KERNELS[fn], rowsWords(fast.rows, fast.cols), x, opts?.out);
+      const out = opts?.out ?? new x.constructor(x.length);
+      stream.run(fn, x instanceof Float32Array ? 'f32' : 'f64', x, planBlocks([fast.rows, fast.cols], [1]), out);
+      return out;
+    }
     const call = resolve(fn, x, opts, HOST);
     const n = call.count, ct = call.ctype, half = Boolean(HALF[call.dtype]);
     const out = call.out ?? new (resultType(call.dtype, call.bits))(n);
-    if (call.plan) {
+    if (call.plan && streamable(call, call.x)) {
+      stream.run(fn, ct, call.x.data, call.plan, out);
+    } else if (call.plan) {
       const words = encodeBlocks(call.plan);
       const [pW, pX, pM, pH] = regions([words.byteLength, n * BYTES[ct], call.where ? n : 0, half ? 2 * n : 0]);
       const heap = k.heap();
@@ -140,6 +149,17 @@ export function bindApi(k) {
     return call.scalar ? out[0] : out;
   }
 
+  /**
+   * Whether a call takes the streamed path: large, unmasked, and its
+   * operand a typed array of the compute type (masks, half precision and
+   * conversions keep the one-call path, whose memory grows with them).
+   */
+  function streamable(call, o) {
+    const Type = call.ctype === 'f32' ? Float32Array : Float64Array;
+    return !call.where && o.dtype === call.ctype && o.data instanceof Type && streams(o.data.byteLength) &&
+      resultType(call.dtype, call.bits) === Type && (call.out === undefined || call.out === null || call.out.buffer !== o.data.buffer || call.out === o.data);
+  }
+
   function run(kernel, words, data, out) {
     const f32 = data instanceof Float32Array;
     const pData = align16(words.byteLength);
@@ -153,6 +173,11 @@ export function bindApi(k) {
   /** logsumexp of each row of a fast-path call: plan, data, then one result per row. */
   function rowsLogSumExp(x, { rows, cols, scalar }) {
     const f32 = x instanceof Float32Array;
+    if (streams(x.byteLength)) {
+      const value = new x.constructor(rows);
+      stream.run('logSumExp', f32 ? 'f32' : 'f64', x, planBlocks([rows, cols], [1]), value, null);
+      return scalar ? value[0] : value;
+    }
     const words = rowsWords(rows, cols);
     const pData = align16(words.byteLength), pOut = pData + align16(x.byteLength);
     const base = k.reserve(pOut + rows * x.BYTES_PER_ELEMENT);
@@ -174,6 +199,8 @@ export function bindApi(k) {
       const fill = (arr, v) => (call.bits ? arr.fill(HALF_BITS[call.dtype][v]) : arr.fill(v));
       fill(value, -Infinity);
       if (sign) fill(sign, -1);
+    } else if (call.plan && !call.b && streamable(call, call.x)) {
+      stream.run('logSumExp', ct, call.x.data, call.plan, value, sign);
     } else if (call.plan) {
       const { x: A, b: B } = call;
       const words = B ? encodeWeighted(call.plan) : encodeBlocks(call.plan);

@@ -7,6 +7,8 @@ export const WORKLOADS = [
   { label: '[1,1000]', shape: [1, 1000], axis: -1 },
   { label: '[64,1000]', shape: [64, 1000], axis: -1 },
   { label: '[8,32000]', shape: [8, 32000], axis: -1 },
+  // 32 MB of float32 in rows of 128 KB: out of cache as a whole, each row in it.
+  { label: '[256,32000]', shape: [256, 32000], axis: -1 },
   { label: '[1,262144]', shape: [1, 262144], axis: -1 },
   { label: '[1000,10]', shape: [1000, 10], axis: -1 },
   { label: '[1000,64] ax0', shape: [1000, 64], axis: 0 },
