@@ -20,6 +20,10 @@ import { onnxruntime, tfjsWasm, tfjsCpu, tfjsInfo } from './peers.js';
 import * as plain from './plain.js';
 import { targetReport } from './targets.js';
 import { writeChart } from './chart.js';
+import { checkOutput } from './check.js';
+
+// The same workloads in headless Chromium: run-browser.js (it exits when done).
+if (process.argv.includes('--browser')) await (await import('./run-browser.js')).main();
 
 const QUICK = process.argv.includes('--quick');
 const CFG = QUICK ? { batchMs: 3, batches: 7, warmMs: 15 } : { batchMs: 15, batches: 9, warmMs: 60 };
@@ -61,18 +65,6 @@ const allContenders = [
   ...await ifRelaxed(() => limitContender('expsum', 'f64', 'relaxed')),
 ];
 const contenders = ONLY ? allContenders.filter((c) => ONLY.includes(c.id)) : allContenders;
-
-/** Sanity check of one output against the float64 reference: catches a wrong axis or a broken adapter. */
-function checkOutput(op, out, ref) {
-  const got = typeof out === 'number' ? [out] : out;
-  if (got.length !== ref.length) return `length ${got.length}, expected ${ref.length}`;
-  const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  for (let i = 0; i < ref.length; i++) {
-    const tol = op === 'softmax' ? 1e-3 * Math.abs(ref[i]) + 1e-6 * scale : 2e-3 * Math.max(1, Math.abs(ref[i]));
-    if (got[i] !== ref[i] && !(Math.abs(got[i] - ref[i]) <= tol)) return `element ${i} is ${got[i]}, expected ${ref[i]}`;
-  }
-  return null;
-}
 
 async function runCase(op, wl, data) {
   const ref = plain[op](data.x64, wl.outer, wl.n, wl.inner);
