@@ -216,7 +216,7 @@ describe('playground in Chromium', { skip: skip ?? false }, () => {
     got.values.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= 1e-5, `[${i}]: ${v} vs ${expected[i]}`));
   });
 
-  test('Benchmark: runs in a worker, charts every backend and names a winner per size', async () => {
+  test('Benchmark: runs in a worker, charts every backend (wasm with a fresh result and into out) and names a winner per size', async () => {
     await showTab(page, 'benchmark');
     await page.selectOption('#bench-budget', '60');
     await page.fill('#bench-sizes', '1e3, 1e4');
@@ -226,11 +226,19 @@ describe('playground in Chromium', { skip: skip ?? false }, () => {
     assert.equal(await page.$eval('#benchmark', (el) => el.dataset.state), 'done');
     assert.equal(await page.$eval('#bench-progress', (el) => el.value), 1);
     const backends = await page.$$eval('#backend option', (os) => os.map((o) => o.textContent));
-    const lines = await page.$$eval('#bench-chart polyline', (ls) => ls.length);
-    assert.equal(lines, backends.length, 'one line per backend');
+    // Each wasm build is charted twice: a fresh result per call, and into `out`.
+    const wasm = backends.filter((b) => b.startsWith('wasm'));
+    assert.ok(wasm.length >= 2, `wasm builds: ${wasm}`);
+    const names = await page.$$eval('#bench-chart .legend span', (ss) => ss.map((s) => s.textContent));
+    const series = [...backends, ...wasm.map((b) => `${b}, into out`)];
+    assert.deepEqual([...names].sort(), [...series].sort(), 'one series per backend, and one more per wasm build');
+    const lines = await page.$$eval('#bench-chart polyline', (ls) => ls.map((l) => l.getAttribute('points').trim().split(/\s+/).length));
+    assert.deepEqual(lines, series.map(() => 2), 'one line per series, a point per size');
+    const heads = await page.$$eval('#bench-results thead th', (ths) => ths.map((th) => th.textContent));
+    for (const b of wasm) assert.ok(heads.includes(b) && heads.includes(`${b}, into out`), `table columns ${heads}`);
     const winners = await page.$$eval('#bench-results td.winner', (tds) => tds.map((td) => td.textContent));
     assert.equal(winners.length, 2);
-    for (const w of winners) assert.ok(backends.includes(w), `winner ${w} is a backend`);
+    for (const w of winners) assert.ok(series.includes(w), `winner ${w} is a series`);
     await page.screenshot({ path: `${ARTIFACTS}playground-benchmark-1280.png` });
   });
 
