@@ -45,11 +45,15 @@ function copyOut(h, at, n, out) {
   return out;
 }
 
-/** `out` the fast path takes: the input itself (in place), or a same-type array in another buffer. */
-function fastOut(x, out) {
-  if (out === undefined || out === x) return true;
+/**
+ * `out` the fast path takes: none, the input itself (in place, where the
+ * result has x's length), or a same-type array of the result's `length` in
+ * another buffer.  Anything else goes through resolve(), which checks it.
+ */
+function fastOut(x, out, length = x.length) {
+  if (out === undefined || (out === x && length === x.length)) return true;
   const Type = x instanceof Float32Array ? Float32Array : Float64Array;
-  return ArrayBuffer.isView(out) && out instanceof Type && out.length === x.length && out.buffer !== x.buffer;
+  return ArrayBuffer.isView(out) && out instanceof Type && out.length === length && out.buffer !== x.buffer;
 }
 
 /**
@@ -171,10 +175,10 @@ export function bindApi(k) {
   }
 
   /** logsumexp of each row of a fast-path call: plan, data, then one result per row. */
-  function rowsLogSumExp(x, { rows, cols, scalar }) {
+  function rowsLogSumExp(x, { rows, cols, scalar }, out) {
     const f32 = x instanceof Float32Array;
     if (streams(x.byteLength)) {
-      const value = new x.constructor(rows);
+      const value = out ?? new x.constructor(rows);
       stream.run('logSumExp', f32 ? 'f32' : 'f64', x, planBlocks([rows, cols], [1]), value, null);
       return scalar ? value[0] : value;
     }
@@ -185,12 +189,14 @@ export function bindApi(k) {
     writeOperands(heap, h, base, pData, words, x);
     k.exports[f32 ? KERNELS.logSumExp.f32 : KERNELS.logSumExp.f64](base + pData, base + pOut, 0, base);
     const at = (base + pOut) / x.BYTES_PER_ELEMENT;
-    return scalar ? h[at] : copyOut(h, at, rows, undefined);
+    if (scalar && out === undefined) return h[at];
+    const value = copyOut(h, at, rows, out);
+    return scalar ? value[0] : value;
   }
 
   function logSumExp(a, opts) {
     const fast = fastRows('logSumExp', a, opts);
-    if (fast) return rowsLogSumExp(a, fast);
+    if (fast && fastOut(a, opts?.out, fast.rows)) return rowsLogSumExp(a, fast, opts?.out);
     const call = resolve('logSumExp', a, opts, HOST);
     const Type = resultType(call.dtype, call.bits), n = call.count, ct = call.ctype, size = BYTES[ct];
     const value = call.out ?? new Type(n), sign = call.returnSign ? new Type(n) : null;

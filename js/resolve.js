@@ -482,7 +482,7 @@ export function shapeResult(call, value, sign) {
  * The common call, recognised before resolve() at the cost of a few
  * comparisons: a non-empty typed array reduced over its last axis (1-D, or
  * 2-D with axis -1) or over everything, with no options beyond shape, axis
- * (and, for log_softmax and softmax, an `out` the caller checks).  Whatever
+ * (and an `out` the caller checks).  Whatever
  * this does not recognise goes through resolve(), which also reports every
  * error.
  * @returns {{rows: number, cols: number, scalar: boolean} | null}
@@ -496,7 +496,7 @@ export function fastRows(fn, x, opts) {
   if (opts === null || typeof opts !== 'object') return null;
   if (opts.where !== undefined || opts.whereShape !== undefined || opts.dtype !== undefined) return null;
   if (fn === 'logSumExp' && (opts.b !== undefined || opts.bShape !== undefined || opts.keepdims !== undefined ||
-      opts.returnSign !== undefined || opts.out !== undefined)) return null;
+      opts.returnSign !== undefined)) return null;
   const { shape, axis } = opts;
   const all = axis === undefined || axis === null;
   // Object.is: axis -0 is an error, which resolve() reports.

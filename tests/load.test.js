@@ -69,6 +69,15 @@ test('logSumExp writes its values to out when given one', async () => {
     { name: 'TypeError', message: 'out must be a Float32Array like the result; got Float64Array(1)' });
   assert.throws(() => lsm.logSumExp(new Float32Array(4), { shape: [2, 2], axis: 0, out: new Float32Array(3) }),
     { name: 'RangeError', message: 'out has length 3; the result has 2' });
+  // The common call's fast path (rows of a typed array, or all of it) takes out too.
+  const rows = new Float32Array(2);
+  assert.equal(lsm.logSumExp(new Float32Array([0, 0, 1, 1]), { shape: [2, 2], axis: -1, out: rows }), rows);
+  assert.deepEqual(Array.from(rows), [Math.LN2, 1 + Math.LN2].map(Math.fround));
+  const one = new Float64Array(1);
+  assert.equal(lsm.logSumExp(new Float64Array([0, 0]), { out: one }), Math.LN2, 'a 0-d result is a number, and written to out');
+  assert.equal(one[0], Math.LN2);
+  assert.throws(() => lsm.logSumExp(new Float32Array(4), { shape: [2, 2], axis: -1, out: new Float32Array(4) }),
+    { name: 'RangeError', message: 'out has length 4; the result has 2' });
 });
 
 test('load({ build }) of a build the engine lacks rejects with the library\'s message, before fetching it', (t) => {
