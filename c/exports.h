@@ -41,7 +41,7 @@
  * the native harness's plans and OP_ values do not fit them.
  *   TOPK    topk.h: k indices and values per row; mode = of | sorted << 2
  *           (of: 0 the entries, 1 softmax, 2 log_softmax); keys: scratch of
- *           8n + 32 KiB (HIST_BYTES, select.h).
+ *           8n + 32 KiB (HIST_BYTES, select.h), and 16n for float64.
  *   XENT    xent.h: one loss (double) per row from target (class indices)
  *           or prob (n probabilities per row); weight (n) may be null; grad
  *           (rows x n) may be null, else work (n) is unused.

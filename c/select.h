@@ -38,18 +38,6 @@ static inline uint32_t pivot_step(uint32_t *s) {
     return *s = x;
 }
 
-/* Restores the min-heap of keys below `at` (n keys). */
-static inline void heap_down(uint64_t *key, size_t at, size_t n) {
-    for (;;) {
-        size_t c = 2 * at + 1;
-        if (c >= n) return;
-        if (c + 1 < n && key[c + 1] < key[c]) c++;
-        if (key[at] <= key[c]) return;
-        uint64_t t = key[at];
-        key[at] = key[c], key[c] = t, at = c;
-    }
-}
-
 /* The k-th largest key of key[0..n) (1 <= k <= n), by quickselect with a
  * three-way partition, so that ties (a slice of equal logits) end it at once.
  * Returns the key v; *ties is how many elements equal to v belong to the k
@@ -122,10 +110,6 @@ static LSM_SMALL double select_mass(double *w, size_t n, double need, size_t *ti
  * histogram of 4096 bins costs one predictable pass and leaves one bin's
  * elements to select among. */
 #define HIST_MIN 4096
-/* k up to this takes a heap of k keys instead: a pass whose compare with
- * the heap's root almost never succeeds past the first few hundred. */
-#define HEAP_MAX 64
-
 /* A bin of the histogram, monotone in the ranking: the top 12 bits of the
  * float32 order key of v (sign, exponent, 3 mantissa bits).  Rounding v to
  * float32 can merge neighbours into one bin but never reorders them. */
@@ -138,36 +122,138 @@ static inline uint32_t hist_bin(double v) {
     return (u >> 31 ? ~u : u | 0x80000000u) >> 20;
 }
 
-/* The k-th largest key of x[0..n) (1 <= k < n), and *ties, as select_kth. */
-static LSM_HOT uint64_t kth_key(const T *x, size_t n, size_t k, void *scratch, size_t *ties) {
-    uint64_t *key = scratch;
-    if (k <= HEAP_MAX) {
-        /* A min-heap of the k largest keys seen so far: its root is the k-th. */
-        size_t i = 0;
-        for (; i < k; i++) key[i] = order_key(x[i]);
-        for (size_t h = k / 2; h-- > 0;) heap_down(key, h, k);
-        for (; i < n; i++) {
-            const uint64_t ki = order_key(x[i]);
-            if (ki > key[0]) key[0] = ki, heap_down(key, 0, k);
-        }
-        size_t t = 0;
-        for (size_t h = 0; h < k; h++) t += key[h] == key[0];
-        *ties = t;
-        return key[0];
-    }
+/* The k-th largest key of x[0..n) (1 <= k < n), and *ties, as select_kth,
+ * exactly: the histogram pass for long rows, then quickselect. */
+static LSM_HOT uint64_t kth_exact(const T *x, size_t n, size_t k, void *scratch, size_t *ties) {
     size_t above = 0, c = 0;
-    uint64_t *cand = key;
+    uint64_t *cand = scratch;
     if (n >= HIST_MIN) {
         uint32_t *count = (uint32_t *)((char *)scratch + 8 * n), b = HIST_BINS;
         memset(count, 0, HIST_BINS * 4);
+        LSM_AS_WRITTEN
         for (size_t i = 0; i < n; i++) count[hist_bin(x[i])]++;
         while (above + count[--b] < k) above += count[b];
+        LSM_AS_WRITTEN
         for (size_t i = 0; i < n; i++)
             if (hist_bin(x[i]) == b) cand[c++] = order_key(x[i]);
     } else {
+        LSM_AS_WRITTEN
         for (size_t i = 0; i < n; i++) cand[c++] = order_key(x[i]);
     }
     return select_kth(cand, c, k - above, ties);
+}
+
+/* Small k: a threshold filter.  A min-heap holds the k best (value, index)
+ * pairs of the prefix scanned so far, as rank keys: the order key of the
+ * value above the complement of the index, so that every key is distinct
+ * and a larger key ranks first (ties to the lower index).  Its root, of
+ * value tau, is the prefix's k-th.  An element at a later index i enters
+ * only if x[i] > tau: one equal to tau ranks below all k held (each is above
+ * tau, or equal at a lower index), so it cannot displace any.  Past the
+ * first few hundred elements most blocks of a row hold nothing above tau,
+ * and cost one compare per vector.  The test is !(x <= tau), which NaN also
+ * passes: a NaN (ranked above everything) sends the row to kth_exact.  The
+ * heap ends as exactly the k largest, so every build selects the same.
+ *
+ * Its worst case is an ascending row, where every element enters: a heap
+ * step of log k each.  A row whose entries pass 4k + n/16 (a random order
+ * has about k ln(n/k)) goes to kth_exact instead, which bounds the waste to
+ * a fraction of that path's own cost. */
+#define FILTER_MAX 256
+
+/* The order key's top 32 bits for float32 (with the same NaN, -0 and
+ * order), all 64 for double, above 32 bits of index. */
+typedef __typeof__(_Generic((T)0, float: (uint64_t)0, default: (unsigned __int128)0)) rank_t;
+static inline uint32_t order_key32(float f) {
+    uint32_t u;
+    if (f != f) return UINT32_MAX;
+    if (f == 0) f = 0;
+    memcpy(&u, &f, 4);
+    return u >> 31 ? ~u : u | 0x80000000u;
+}
+static inline rank_t rank_key(T v, size_t i) {
+    return (rank_t)_Generic(v, float: order_key32, default: order_key)(v) << 32 | (uint32_t)~i;
+}
+static inline size_t rank_index(rank_t key) { return (uint32_t)~(uint32_t)key; }
+
+/* Restores the min-heap of key[0..n) below `at`. */
+static inline void rank_down(rank_t *key, size_t at, size_t n) {
+    const rank_t v = key[at];
+    LSM_AS_WRITTEN
+    for (size_t c; (c = 2 * at + 1) < n; at = c) {
+        if (c + 1 < n && key[c + 1] < key[c]) c++;
+        if (v <= key[c]) break;
+        key[at] = key[c];
+    }
+    key[at] = v;
+}
+
+/* Makes key[0..n) a min-heap. */
+static LSM_SMALL void rank_heapify(rank_t *key, size_t n) {
+    LSM_AS_WRITTEN
+    for (size_t h = n / 2; h-- > 0;) rank_down(key, h, n);
+}
+
+/* The lanes of x[0..4 VL) not <= tau (above it, or NaN), as bits. */
+#if LSM_SIMD
+static inline uint32_t block_above(const T *x, T t) {
+#if VL == 4
+#define V_NOT_LE(u) wasm_i32x4_bitmask(wasm_f32x4_le(v_load(x + u * VL), tau))
+#else
+#define V_NOT_LE(u) wasm_i64x2_bitmask(wasm_f64x2_le(v_load(x + u * VL), tau))
+#endif
+    const V tau = v_splat(t);
+    return ~(V_NOT_LE(0) | V_NOT_LE(1) << VL | V_NOT_LE(2) << 2 * VL | V_NOT_LE(3) << 3 * VL) & ((1u << 4 * VL) - 1);
+#undef V_NOT_LE
+}
+#endif
+
+/* The k largest of x[0..n) (k < n) as rank keys in key[0..k), a min-heap;
+ * 0 (key[] clobbered) where the row holds a NaN or passes the budget. */
+static LSM_HOT int largest_k(const T *x, rank_t *key, size_t n, size_t k) {
+    size_t budget = 4 * k + n / 16;
+    LSM_AS_WRITTEN
+    for (size_t i = 0; i < k; i++) {
+        if (x[i] != x[i]) return 0;
+        key[i] = rank_key(x[i], i);
+    }
+    rank_heapify(key, k);
+    T tau = x[rank_index(key[0])];
+    /* Blocks of 4 VL: the lanes not <= tau as a mask (in the SIMD builds,
+     * one compare per vector), then those lanes in index order, each against
+     * tau as it rises. */
+    LSM_AS_WRITTEN
+    for (size_t i = k; i < n; i += 4 * VL) {
+        uint32_t m = 0;
+#if LSM_SIMD
+        if (i + 4 * VL <= n) m = block_above(x + i, tau);
+        else
+#endif
+        {
+            LSM_AS_WRITTEN
+            for (size_t j = i; j < n && j < i + 4 * VL; j++) m |= (uint32_t)!(x[j] <= tau) << (j - i);
+        }
+        LSM_AS_WRITTEN
+        for (; m; m &= m - 1) {
+            const size_t j = i + (size_t)__builtin_ctz(m);
+            if (x[j] <= tau) continue;
+            if (x[j] != x[j] || budget-- == 0) return 0;
+            key[0] = rank_key(x[j], j), rank_down(key, 0, k), tau = x[rank_index(key[0])];
+        }
+    }
+    return 1;
+}
+
+/* The k-th largest key of x[0..n) (1 <= k < n), and *ties, as select_kth. */
+static LSM_SMALL uint64_t kth_key(const T *x, size_t n, size_t k, void *scratch, size_t *ties) {
+    rank_t *key = scratch;
+    if (k > FILTER_MAX || !largest_k(x, key, n, k)) return kth_exact(x, n, k, scratch, ties);
+    /* The root is the k-th; the k held are all the ties above it by index. */
+    size_t t = 0;
+    LSM_AS_WRITTEN
+    for (size_t h = 0; h < k; h++) t += key[h] >> 32 == key[0] >> 32;
+    *ties = t;
+    return order_key(x[rank_index(key[0])]);
 }
 
 /* The top-p threshold of e[0..n) (>= 0), as select_mass, for need > 0. */
@@ -193,32 +279,4 @@ static LSM_HOT double mass_threshold(const T *e, size_t n, double need, void *sc
     return select_mass(cand, c, need - above, ties);
 }
 
-/* Sorts idx[0..k) by (key of x[idx] descending, index ascending), a total
- * order, by heapsort: no memory beyond the k indices, k log k steps. */
-static inline int ranks_before(const T *x, int32_t a, int32_t b) {
-    uint64_t ka = order_key(x[a]), kb = order_key(x[b]);
-    return ka > kb || (ka == kb && a < b);
-}
-static LSM_SMALL void sift_down(const T *x, int32_t *idx, size_t at, size_t k) {
-    LSM_AS_WRITTEN
-    for (;;) {
-        size_t c = 2 * at + 1;
-        if (c >= k) return;
-        /* The heap's root is the entry that ranks last: it goes to the end. */
-        if (c + 1 < k && ranks_before(x, idx[c], idx[c + 1])) c++;
-        if (!ranks_before(x, idx[at], idx[c])) return;
-        int32_t t = idx[at];
-        idx[at] = idx[c], idx[c] = t, at = c;
-    }
-}
-static LSM_SMALL void sort_ranked(const T *x, int32_t *idx, size_t k) {
-    LSM_AS_WRITTEN
-    for (size_t i = k / 2; i-- > 0;) sift_down(x, idx, i, k);
-    LSM_AS_WRITTEN
-    for (size_t end = k; end-- > 1;) {
-        int32_t t = idx[0];
-        idx[0] = idx[end], idx[end] = t;
-        sift_down(x, idx, 0, end);
-    }
-}
 #endif

@@ -30,7 +30,7 @@ export function bindTopK(k) {
     if (rows === 0) return { indices: new Int32Array(0), values: new Type(0) };
     const data = onBits(gatherRows, sl.x.data, sl.g);
     const [pX, pI, pV, pK, pH] = s.regions([rows * n * BYTES[ct], rows * count * 4, rows * count * BYTES[ct],
-      count < n ? 8 * n + 32768 : 0, half ? 2 * rows * n : 0]);
+      2 * BYTES[ct] * n + 32768, half ? 2 * rows * n : 0]);
     const heap = k.heap();
     s.put(heap, data, dtype, ct, pX, pH);
     k.exports[JOBS.topK[ct]](pX, pI, pV, pK, rows, n, count, OF[of] | (sorted ? 4 : 0));

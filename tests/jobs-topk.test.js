@@ -150,6 +150,60 @@ describe('topK against the reference', () => {
     }
   });
 
+  // Small k (up to 256) takes a threshold filter over the row (c/topk.h):
+  // the inputs that stress it, each checked against the reference on every
+  // build, so that it gives exactly what the exact path gives.
+  test('small k: ascending, descending, equal, tied, NaN, ±0 and ±inf rows, k = 1 to 257', () => {
+    const I = Infinity;
+    const rand = seededRandom(31);
+    const rowsOf = (n) => {
+      const r = (f) => Array.from({ length: n }, (_, i) => f(i));
+      const noise = r(() => randomLogits(rand, 1, { sd: 3 })[0]);
+      const withAt = (at, v) => noise.map((x, i) => (i === at ? v : x));
+      return {
+        ascending: r((i) => i), // every entry beats the threshold: the filter's worst case
+        descending: r((i) => n - i),
+        'ascending by threes': r((i) => Math.floor(i / 3)),
+        sawtooth: r((i) => (i % 16) * 100 - i),
+        'all equal': r(() => 2),
+        'few levels': r(() => Math.floor(rand() * 4)), // ties at the k-th almost always
+        'half at the top': r(() => (rand() < 0.5 ? 1 : rand())),
+        '±0 and negatives': r(() => (rand() < 0.6 ? (rand() < 0.5 ? -0 : 0) : -rand())),
+        '±inf': r(() => { const u = rand(); return u < 0.05 ? I : u < 0.3 ? -I : 10 * u; }),
+        '-inf but a few': r((i) => (i % 97 === 5 ? i : -I)),
+        'NaN first': withAt(0, NaN),
+        'NaN last': withAt(n - 1, NaN),
+        'NaN in the middle': withAt(n >> 1, NaN),
+        'NaN at 40 and 256': noise.map((x, i) => (i === 40 || i === 256 ? NaN : x)),
+        random: noise,
+      };
+    };
+    for (const n of [20, 300, 1000, 5000]) {
+      for (const [kind, row] of Object.entries(rowsOf(n))) {
+        for (const k of [1, 2, 40, 64, 65, 255, 256, 257, n - 1].filter((k) => k < n)) {
+          if (n === 5000 && k !== 256 && k !== 40) continue;
+          for (const dt of ['f32', 'f64']) {
+            const x = DTYPES[dt](row);
+            for (const sorted of [true, false]) {
+              const ref = refTopK(Float64Array.from(x), [n], k, { sorted });
+              for (const { name, api } of builds) {
+                const got = api.topK(x, k, { sorted });
+                const what = `${name} ${kind} n ${n} k ${k} ${dt} sorted ${sorted}`;
+                assert.deepEqual(Array.from(got.indices), Array.from(ref.indices), `${what}: indices`);
+                got.values.forEach((v, i) => assert.ok(Object.is(v, x[ref.indices[i]]), `${what} [${i}]: ${v}`));
+              }
+            }
+            if (k === 40) {
+              for (const of of ['softmax', 'logSoftmax']) {
+                for (const { name, api } of builds) check(api, x, dt, [n], k, { of }, `${name} ${kind} n ${n} k ${k} ${dt} ${of}`);
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+
   test('float16 bits with dtype: values are the same bits; softmax within one float16 ulp', () => {
     const rand = seededRandom(16);
     const bits = Uint16Array.from(randomLogits(rand, 40, { sd: 3 }), toFloat16Bits);
