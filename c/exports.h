@@ -73,16 +73,25 @@
  *                 logsumexp numbers its outputs
  *   STATE_WRITE   log_softmax or softmax of x from those states (y may be x)
  *   STATE_FINISH  logsumexp and its sign from n states
+ *   STATE_STORE   softmax's store pass (rows-mode plans only): each slice's
+ *                 state from its own max m_b, and e = exp(x - m_b) stored
+ *                 at e (e may be x)
+ *   RESCALE       y = e * q (float64: e / q), in place, with q one double
+ *                 per slice (softmax's write pass from stored exps)
  * Not in LSM_KERNELS: the native harness's plans and OP_ values do not fit. */
 #define LSM_STREAM(K)                                      \
     K(state, lsm_state, STATE)                             \
     K(logSoftmax, lsm_state_log_softmax, STATE_WRITE)      \
     K(softmax, lsm_state_softmax, STATE_WRITE)             \
-    K(logSumExp, lsm_state_logsumexp, STATE_FINISH)
+    K(logSumExp, lsm_state_logsumexp, STATE_FINISH)        \
+    K(store, lsm_state_store, STATE_STORE)                 \
+    K(rescale, lsm_state_rescale, RESCALE)
 
 #define LSM_PARAMS_STATE(T) (const T *x, double *state, const lsm_plan *p)
 #define LSM_PARAMS_STATE_WRITE(T) (const T *x, T *y, const double *state, const lsm_plan *p)
 #define LSM_PARAMS_STATE_FINISH(T) (const double *state, T *y, T *sign, uint32_t n)
+#define LSM_PARAMS_STATE_STORE(T) (const T *x, T *e, double *state, const lsm_plan *p)
+#define LSM_PARAMS_RESCALE(T) (T *y, const double *q, const lsm_plan *p)
 
 /* LSM_RANDOM(K) expands K(name, symbol) for the built-in generators
  * (random.c), exported once: `name` is its key in js/exports.js's RANDOM.

@@ -60,7 +60,7 @@ void NAME(lsm_where)(T *x, const uint8_t *mask, uint32_t n, T fill) { where(x, m
 
 void NAME(lsm_state)(const T *x, double *state, const lsm_plan *p) {
     if (p->inner == 1)
-        state_rows(x, state, p);
+        state_rows(x, 0, state, p);
     else
         state_columns(x, state, p);
 }
@@ -76,6 +76,8 @@ void NAME(lsm_state_log_softmax)(const T *x, T *y, const double *state, const ls
 void NAME(lsm_state_softmax)(const T *x, T *y, const double *state, const lsm_plan *p) {
     state_write(x, y, state, p, OP_SOFTMAX);
 }
+void NAME(lsm_state_store)(const T *x, T *e, double *state, const lsm_plan *p) { store_rows(x, e, state, p); }
+void NAME(lsm_state_rescale)(T *y, const double *q, const lsm_plan *p) { rescale_rows(y, q, p); }
 void NAME(lsm_state_logsumexp)(const double *state, T *y, T *sign, uint32_t n) { lse_states(state, y, sign, n); }
 
 void NAME(lsm_topk)(const T *x, int32_t *index, T *value, uint64_t *keys, uint32_t rows, uint32_t n, uint32_t k,

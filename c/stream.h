@@ -52,20 +52,27 @@ static inline void put_state(double *st, T m, T mu, T c, double s, double k) {
     st[3] = 0;
 }
 
-/* Rows mode: each slice's max, then pass 2 as logsumexp runs it. */
-static LSM_STREAM_SMALL void state_rows(const T *x, double *st, const lsm_plan *p) {
+/* Rows mode: each slice's max, then pass 2 as logsumexp runs it; or, with
+ * e given, softmax's store pass (store_rows below). */
+static LSM_STREAM_SMALL void state_rows(const T *x, T *e, double *st, const lsm_plan *p) {
     const lsm_dim *outer = p->dims, *red = p->dims + p->n_outer;
     lsm_cursor oc, rc;
     size_t slice = 0;
     cursor_reset(&oc, p->n_outer);
     do {
         const T *xs = x + oc.offset;
-        const T m = slice_max(xs, p), mu = shift_of(m, OP_LOG_SOFTMAX), c = sum_shift(mu, SUM_SPLIT_MAX);
+        const T m = slice_max(xs, p), mu = e ? m : shift_of(m, OP_LOG_SOFTMAX);
+        const T c = e ? (m == -INFINITY ? 0 : m) : sum_shift(mu, SUM_SPLIT_MAX);
         totals tot = {0};
         cursor_reset(&rc, p->n_red);
-        do stream_expsum(xs + rc.offset, 0, p->run, c, mu - c, &tot, SUM_SPLIT_MAX, !isfinite(m));
+        do stream_expsum(xs + rc.offset, e ? e + oc.offset + rc.offset : 0, p->run, c, mu - c, &tot,
+                         e ? SUM_STORE : SUM_SPLIT_MAX, !isfinite(m));
         while (cursor_next(&rc, red, p->n_red));
-        put_state(st + STATE * slice++, m, mu, c, lanes_total(&tot, 0), lanes_total(&tot, 1));
+        if (e)
+            st[STATE * slice] = m, st[STATE * slice + 1] = 0, st[STATE * slice + 2] = lanes_total(&tot, 0),
+                           st[STATE * slice + 3] = 0, slice++;
+        else
+            put_state(st + STATE * slice++, m, mu, c, lanes_total(&tot, 0), lanes_total(&tot, 1));
     } while (cursor_next(&oc, outer, p->n_outer));
 }
 
@@ -216,6 +223,40 @@ static LSM_STREAM_SMALL void write_columns(const T *x, T *y, const double *st, c
             write_strip(x + at, y + at, st + STATE * (slice + c), p, p->inner - c < LANES ? p->inner - c : LANES, op);
         }
         slice += p->inner;
+    } while (cursor_next(&oc, outer, p->n_outer));
+}
+
+/* Softmax's store pass, rows mode (js/stream.js takes it for rows-mode
+ * plans only; column mode keeps lsm_state and the write pass above, which
+ * recomputes the exps).  Each slice's part in the block is reduced to its
+ * block max m_b, and e = exp(x - m_b) is stored at e exactly as the
+ * unstreamed pass 2 stores exp(x - m): the TwoSum remainder of x - m_b fed
+ * into the exp, rounded once to T.  The state is [m_b, 0, S_b, 0] with
+ * S_b = sum e in double (the terms at m_b, exactly 1, are added rather
+ * than counted: only k + s + comp is read for softmax).  A block with no
+ * element above -inf takes its exps at 0 (e = exp(-inf) = 0, not
+ * exp(-inf - -inf) = NaN): its slice may have a finite max elsewhere.
+ * With m_b = +inf or a NaN the merged state gives NaN outputs whatever e is.
+ * lsm_state_rescale then writes y = e * exp(m_b - m) / S (float64:
+ * e / (S exp(m - m_b))), the factor in double from JS: each exp is taken
+ * once; the bound is in c/README.md ("Streaming"). */
+static void store_rows(const T *x, T *e, double *st, const lsm_plan *p) { state_rows(x, e, st, p); }
+
+/* y = e (stored in y) by each slice's factor q, rounded once: v_ratio,
+ * the unstreamed pass 3's product (float32) or quotient (float64). */
+static LSM_STREAM_SMALL void rescale_rows(T *y, const double *q, const lsm_plan *p) {
+    const lsm_dim *outer = p->dims, *red = p->dims + p->n_outer;
+    lsm_cursor oc, rc;
+    cursor_reset(&oc, p->n_outer);
+    do {
+        double qv[VL];
+        for (int k = 0; k < VL; k++) qv[k] = *q;
+        q++;
+        cursor_reset(&rc, p->n_red);
+        do {
+            T *ys = y + oc.offset + rc.offset;
+            run_write(ys, ys, p->run, 0, 0, qv, OP_SOFTMAX);
+        } while (cursor_next(&rc, red, p->n_red));
     } while (cursor_next(&oc, outer, p->n_outer));
 }
 

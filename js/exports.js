@@ -18,6 +18,8 @@ export const STREAM = {
   logSoftmax: { f32: 'lsm_state_log_softmax_f32', f64: 'lsm_state_log_softmax_f64' },
   softmax: { f32: 'lsm_state_softmax_f32', f64: 'lsm_state_softmax_f64' },
   logSumExp: { f32: 'lsm_state_logsumexp_f32', f64: 'lsm_state_logsumexp_f64' },
+  store: { f32: 'lsm_state_store_f32', f64: 'lsm_state_store_f64' },
+  rescale: { f32: 'lsm_state_rescale_f32', f64: 'lsm_state_rescale_f64' },
 };
 // The 16-bit storage formats' conversions to and from float32, by dtype.
 export const CONVERSIONS = {

@@ -52,6 +52,7 @@ export function emptyStates(n) {
 
 /** exp(a - b) for a < b, with a - b split exactly into d + lo. */
 function scale(a, b) {
+  if (a === b) return 1;
   const d = a - b;
   if (d === -Infinity) return 0;
   const bb = d - a, lo = (a - (d - bb)) + (-b - bb);
@@ -247,9 +248,16 @@ export function bindStream(k) {
         });
         continue;
       }
-      let slices = 0;
-      blocks(l, (b) => { slices = Math.max(slices, b.start + b.count); });
+      let slices = 0, pieces = 0;
+      blocks(l, (b) => { slices = Math.max(slices, b.start + b.count); pieces += b.count; });
       const st = emptyStates(slices);
+      // Softmax of rows-mode plans stores its exps instead of computing them
+      // twice, where the blocks' maxima (one double per slice a block
+      // touches) take at most 1/64 of the input's bytes: see storedSoftmax.
+      if (fn === 'softmax' && !l.tailKept && pieces * 8 * 64 <= x.length * bytes) {
+        storedSoftmax(ct, x, l, c0, y, st, pieces, bytes);
+        continue;
+      }
       blocks(l, (b) => {
         const words = wordsOf(b), r = place(words, b.len, b.count, bytes);
         copyIn(r.heap[ct], r.pX / bytes, x, l, c0, b);
@@ -276,6 +284,50 @@ export function bindStream(k) {
         copyOut(h, r.pX / bytes, y, l, c0, b);
       });
     }
+  }
+
+  /**
+   * Streamed softmax without a second exp per element.  The store pass
+   * (lsm_state_store) writes each block's e = exp(x - m_b), relative to
+   * the slice's max m_b within the block, into y, and keeps m_b; once the
+   * states are merged (max m, sum S), the rescale pass reads e back from y
+   * and writes e * q with q = exp(m_b - m) / S in double (float64: e / q
+   * with q = S / exp(m_b - m)), rounded once.  Memory traffic: x read once,
+   * e written and read once, y written.  Error (c/README.md, "Streaming"):
+   * e's rounding (rho_lo, as unstreamed), S's (as unstreamed, plus 2^-51
+   * per merge that raises the max) and q's few 2^-53: within softmax's
+   * 3.90 ulp for normal outputs; q <= 1 / S, so a subnormal e's absolute
+   * error (2^-150) is not enlarged.  Where m_b = m, q is the unstreamed
+   * 1 / S and the outputs are the unstreamed kernel's bits if S is.
+   */
+  function storedSoftmax(ct, x, l, c0, y, st, pieces, bytes) {
+    const ex = k.exports, mb = new Float64Array(pieces), f32 = ct === 'f32';
+    let at = 0;
+    blocks(l, (b) => {
+      const words = wordsOf(b), r = place(words, b.len, b.count, bytes), h = r.heap[ct];
+      copyIn(h, r.pX / bytes, x, l, c0, b);
+      ex[STREAM.store[ct]](r.pX, r.pX, r.pS, r.pW);
+      const bs = r.heap.f64.subarray(r.pS >>> 3, (r.pS >>> 3) + STATE * b.count);
+      for (let i = 0; i < b.count; i++) mb[at + i] = bs[STATE * i];
+      at += b.count;
+      mergeStates(st, bs, b.start, 0, b.count);
+      copyOut(h, r.pX / bytes, y, l, c0, b);
+    });
+    at = 0;
+    blocks(l, (b) => {
+      const words = wordsOf(b), r = place(words, b.len, b.count, bytes), h = r.heap[ct];
+      copyIn(h, r.pX / bytes, y, l, c0, b);
+      const q = r.heap.f64, pq = r.pS >>> 3;
+      for (let i = 0; i < b.count; i++) {
+        const j = STATE * (b.start + i), m = st[j], S = st[j + 1] + st[j + 2] + st[j + 3];
+        // A non-finite max gives NaN everywhere, as finish_of's S = NaN does.
+        const f = Number.isFinite(m) ? scale(mb[at + i], m) : NaN;
+        q[pq + i] = f32 ? f / S : S / f;
+      }
+      at += b.count;
+      ex[STREAM.rescale[ct]](r.pX, r.pS, r.pW);
+      copyOut(h, r.pX / bytes, y, l, c0, b);
+    });
   }
 
   /** The same layout for a narrower last column range. */

@@ -13,7 +13,7 @@ import { withinBound } from './helpers/bounds.js';
 import { setStreamWindow, STATE, emptyStates, mergeStates } from '../js/stream.js';
 import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
 import { seededRandom } from '../js/reference/random.js';
-import { kind } from '../js/reference/ulp.js';
+import { kind, ulp32 } from '../js/reference/ulp.js';
 
 const builds = await loadBuilds();
 const FNS = ['logSoftmax', 'softmax', 'logSumExp'];
@@ -119,6 +119,60 @@ for (const { name, api } of builds) {
       const { streamed, whole } = both(api, fn, x, [2, n], -1);
       checkAgainst(fn, streamed, reference[fn](x, [2, n], -1), 'f32', `${fn} -inf rows`);
       assert.deepEqual(streamed.map(kind), whole.map(kind));
+    }
+  });
+
+  // Streamed softmax of long rows stores each block's exps relative to the
+  // block's own max m_b and rescales them by exp(m_b - m) / S afterwards
+  // (lsm_state_store, lsm_state_rescale): the bound is c/README.md's
+  // "Streaming" one, the same 4 ulp for normal outputs.
+  test(`${name}: softmax from stored exps: block maxima far apart, rising, falling; subnormal outputs`, () => {
+    const n = 4 * E + 3, ramp = (f) => { const x = logits(n, 5); for (let i = 0; i < n; i++) x[i] += f(Math.floor(i / E)); return x; };
+    const rows = {
+      rising: ramp((b) => 10 * b), // every merge raises the max: each block's e rescaled
+      falling: ramp((b) => -10 * b),
+      // Blocks 100 and 200 below the max: e normal, outputs subnormal or 0
+      // (exp(m_b - m) is itself below float32's range, in double it is not).
+      subnormal: ramp((b) => (b === 0 ? 0 : b === 1 ? -100 : b === 2 ? -200 : -90)),
+      // Every block holds the max: then e = the one-call path's e, only S's order differs.
+      tied: (() => { const x = logits(n, 6); for (let i = 0; i < n; i += E) x[i] = 20; return x; })(),
+    };
+    for (const [label, x] of Object.entries(rows)) {
+      for (const rowsCount of [1, 2]) {
+        const xs = new Float32Array(rowsCount * n);
+        for (let r = 0; r < rowsCount; r++) xs.set(x, r * n);
+        const shape = [rowsCount, n], { streamed, whole } = both(api, 'softmax', xs, shape, -1);
+        const ref = refSoftmax(xs, shape, -1);
+        checkAgainst('softmax', streamed, ref, 'f32', `softmax ${label} [${shape}]`);
+        for (let i = 0; i < ref.length; i++) {
+          // Subnormal outputs: within one spacing (2^-149) of the exact value (c/README.md), as the one-call path.
+          if (ref[i] < 2 ** -126) assert.ok(Math.abs(streamed[i] - ref[i]) <= 2 ** -149, `${label} [${i}]: ${streamed[i]} vs ${ref[i]}`);
+        }
+        if (label === 'subnormal') assert.ok(streamed.some((v) => v > 0 && v < 2 ** -126), 'some outputs are subnormal');
+        let worst = 0;
+        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(streamed[i] - whole[i]) / ulp32(ref[i]));
+        // Both within their bound of ref, so within each other's reach.
+        assert.ok(worst <= 8, `${label}: ${worst} ulp from the one-call path`);
+      }
+    }
+  });
+
+  test(`${name}: softmax from stored exps: a block of -inf, NaN or +inf between finite ones, float64`, () => {
+    const n = 3 * E + 1;
+    for (const [label, fill] of [['-inf block', -Infinity], ['NaN block', NaN], ['+inf block', Infinity]]) {
+      const x = logits(n, 8);
+      x.fill(fill, E, 2 * E); // exactly the second block
+      const { streamed, whole } = both(api, 'softmax', x, [1, n], -1);
+      checkAgainst('softmax', streamed, refSoftmax(x, [1, n], -1), 'f32', label);
+      assert.deepEqual(streamed.map(kind), whole.map(kind), label);
+    }
+    const x = new Float32Array(n).fill(-Infinity);
+    x[E + 3] = 1;
+    assert.deepEqual(Array.from(both(api, 'softmax', x, [1, n], -1).streamed), Array.from(x, (v) => (v === 1 ? 1 : 0)));
+    for (const m of [E / 2 + 1, 3 * E]) {
+      const x64 = logits(m, m, Float64Array);
+      for (let i = 0; i < m; i++) x64[i] += i % 200 < 100 ? -300 : 0;
+      checkAgainst('softmax', both(api, 'softmax', x64, [1, m], -1).streamed, refSoftmax(x64, [1, m], -1), 'f64', `f64 [1, ${m}]`);
     }
   });
 
