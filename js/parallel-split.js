@@ -74,3 +74,51 @@ export function scatter(part, g, dst) {
   const W = (g.k1 - g.k0) * g.S, at = g.k0 * g.S, row = g.K * g.S;
   for (let p = 0; p < g.P; p++) dst.set(g.P === 1 ? part : part.subarray(p * W, p * W + W), p * row + at);
 }
+
+/**
+ * Cuts a call's slices themselves, for calls with fewer slices to cut than
+ * `parts` (one long row, say): splitGroups can keep only min(parts, K)
+ * workers busy, K its first kept group's size.  With r the outermost
+ * reduced group, Q the elements of the (kept) groups before it and T those
+ * after it, x is [Q, R, T]; each of its Q * R units of T elements is
+ * contiguous, and so is every range of units.  The units are cut into
+ * balanced ranges, one per worker; a range is one or more pieces (one per
+ * index q it touches), and a piece holds part of each of q's `keptAfter`
+ * slices, which the kernels reduce to partial states (js/stream.js) for the
+ * calling thread to merge.  Units are never cut, so a piece is itself a
+ * call of shape [r1 - r0, ...sizes after r] reduced over `axes`.
+ *
+ * Returns null when this would keep no more workers busy than splitGroups
+ * does, or when a worker's range would hold fewer than `minChunk` elements
+ * (the two rounds of messages would cost more than the kernels save).
+ * @returns {null | {slices: number, keptAfter: number, T: number, after: number[], axes: number[],
+ *   chunks: Array<{at: number, end: number, pieces: Array<{q: number, at: number, len: number}>}>}}
+ *   `chunks`: per worker, its elements [at, end) of x and its pieces (`at`
+ *   relative to the chunk's); `slices`: Q * keptAfter, in logsumexp's order.
+ */
+export function splitSlices(groups, parts, minChunk) {
+  const r = groups.findIndex((g) => !g.kept);
+  if (r < 0) return null; // nothing reduced (an element-wise call)
+  const prod = (gs) => gs.reduce((p, g) => p * g.size, 1);
+  const Q = prod(groups.slice(0, r)), R = groups[r].size, rest = groups.slice(r + 1), T = prod(rest);
+  const keptAfter = prod(rest.filter((g) => g.kept));
+  const K = groups.find((g) => g.kept)?.size ?? 1;
+  const U = Q * R;
+  const n = Math.min(parts, U, Math.floor((U * T) / minChunk));
+  if (n <= Math.min(parts, K)) return null;
+  const chunks = [];
+  for (let i = 0; i < n; i++) {
+    const u0 = i * Math.floor(U / n) + Math.min(i, U % n);
+    const u1 = u0 + Math.floor(U / n) + (i < U % n ? 1 : 0);
+    const pieces = [];
+    for (let q = Math.floor(u0 / R); q * R < u1; q++) {
+      const r0 = Math.max(u0, q * R), r1 = Math.min(u1, (q + 1) * R);
+      pieces.push({ q, at: (r0 - u0) * T, len: (r1 - r0) * T });
+    }
+    chunks.push({ at: u0 * T, end: u1 * T, pieces });
+  }
+  return {
+    slices: Q * keptAfter, keptAfter, T, after: rest.map((g) => g.size),
+    axes: [0, ...rest.flatMap((g, i) => (g.kept ? [] : [i + 1]))], chunks,
+  };
+}

@@ -4,7 +4,11 @@
 // by the same resolver as the synchronous API, so that a bad call rejects
 // with the synchronous API's error and nothing is posted; then it is cut
 // into parts along its slices (js/parallel-split.js), one part per worker,
-// and each worker computes its part through the synchronous API.
+// and each worker computes its part through the synchronous API.  A call
+// with fewer slices than workers has its slices themselves cut: each worker
+// reduces its chunk to partial states, this thread merges them
+// (js/stream.js's mergeStates), and the workers write their chunks' outputs
+// from the merged states (logSumExp: one worker finishes them).
 //
 // Modes (pool.mode):
 //   'shared'   SharedArrayBuffer is usable (Node; a cross-origin isolated
@@ -16,7 +20,9 @@
 //   'single'   no workers at all: the calling thread computes (still async).
 import { describe, readHost, resolve, resultType, shapeResult } from './resolve.js';
 import { load } from './index.js';
-import { planGroups, splitGroups, gather, scatter } from './parallel-split.js';
+import { BUILDS } from './wasm.js';
+import { STATE, emptyStates, mergeStates } from './stream.js';
+import { planGroups, splitGroups, splitSlices, gather, scatter } from './parallel-split.js';
 
 const HOST = { read: readHost };
 const MODES = ['auto', 'shared', 'transfer', 'single'];
@@ -26,6 +32,14 @@ const MODES = ['auto', 'shared', 'transfer', 'single'];
 // would cost more than the kernels take.  Larger ones are cut into parts,
 // or are one part if they cannot be cut (one long slice).
 const MIN_SPLIT = 1 << 14;
+
+// A slice is cut across workers only into chunks of at least this many
+// elements: its two rounds of messages (states out, merged states in) cost
+// each worker some tenths of a millisecond, about what the kernels take
+// for this many elements.
+const MIN_CHUNK = 1 << 17;
+
+const STATS = Symbol.for('logsoftmax.parallel.stats');
 
 // The dtype option's name of a half type, for a part of a call that had it.
 const DTYPE_OPTION = { f16: 'float16', bf16: 'bfloat16' };
@@ -122,6 +136,10 @@ export async function createPool(options = {}) {
       '(Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)');
   }
   if (mode === 'single') return singlePool(await load({ build }), threads);
+  // load() checks the name in single mode; workers take it as given.
+  if (build !== 'auto' && !BUILDS.includes(build)) {
+    throw new RangeError(`createPool option build must be one of ${['auto', ...BUILDS].map((b) => `'${b}'`).join(', ')}; got ${describe(build)}`);
+  }
   return workerPool(kind, mode, threads, build);
 }
 
@@ -145,6 +163,8 @@ async function workerPool(kind, mode, threads, build) {
   const shared = mode === 'shared';
   const workers = [];
   let nextId = 1, terminated = false, restarts = 0, built = null;
+  // For the tests: calls whose slices were cut, and the chunks of the last.
+  const stats = { sliceCalls: 0, lastChunks: 0 };
 
   /** Starts worker i; resolves when its instance is loaded. */
   function start(i) {
@@ -227,6 +247,10 @@ async function workerPool(kind, mode, threads, build) {
     if (terminated) throw new Error('logsoftmax pool: terminated');
     // Throws what the synchronous API throws, before anything is posted.
     const c = resolve(fn, x, opts, HOST);
+    // The streamed kernels take plain float32 and float64, unmasked, unweighted.
+    const plain = c.plan && !c.b && !c.where && !c.x.bits && (c.x.dtype === 'f32' || c.x.dtype === 'f64');
+    const cut = plain && c.x.count >= MIN_SPLIT ? splitSlices(planGroups(c.plan), threads, MIN_CHUNK) : null;
+    if (cut) return slicesCall(fn, c, cut);
     const parts = c.plan && !c.b && c.x.count >= MIN_SPLIT ? splitGroups(planGroups(c.plan), threads) : null;
     if (!parts) return wholeCall(fn, x, opts, c);
 
@@ -262,6 +286,57 @@ async function workerPool(kind, mode, threads, build) {
   }
 
   /**
+   * A call whose slices are cut across workers (splitSlices): round one, each
+   * worker's chunk to partial states; merged here; round two, each worker
+   * writes its chunk's outputs from the merged states (logSumExp: the
+   * merged states are finished by one worker, this thread having no
+   * instance).  In transfer mode a worker keeps its chunk between the
+   * rounds and writes over it; a failed round one tells the others to drop
+   * theirs.
+   */
+  async function slicesCall(fn, c, cut) {
+    const { chunks, keptAfter: n } = cut;
+    const lse = fn === 'logSumExp', sid = nextId++;
+    const Type = resultType(c.dtype, c.bits);
+    const geometry = (ch) => ({ sid, fn, shared, T: cut.T, after: cut.after, axes: cut.axes, keptAfter: n, pieces: ch.pieces, at: ch.at, end: ch.end });
+    const xs = shared ? share(c.x.data) : null;
+    stats.sliceCalls++;
+    stats.lastChunks = chunks.length;
+    let replies;
+    try {
+      replies = await Promise.all(chunks.map((ch, i) => {
+        if (shared) return task(i, { kind: 'state', ...geometry(ch), x: xs });
+        const part = c.x.data.slice(ch.at, ch.end);
+        return task(i, { kind: 'state', ...geometry(ch), x: part, hold: !lse }, [part.buffer]);
+      }));
+    } catch (err) {
+      if (!shared && !lse) chunks.forEach((_, i) => workers[i].dead || workers[i].handle.post({ kind: 'release', sid }));
+      throw err;
+    }
+    const merged = emptyStates(cut.slices);
+    replies.forEach((r, i) => chunks[i].pieces.forEach((p, j) => mergeStates(merged, r.states, p.q * n, j * n, n)));
+
+    if (lse) {
+      const r = await task(leastBusy(), { kind: 'finish', ct: c.ctype, count: cut.slices, returnSign: c.returnSign, states: merged }, [merged.buffer]);
+      let value = r.value;
+      if (c.out !== undefined) value = (c.out.set(value), c.out);
+      return shapeResult(c, value, r.sign);
+    }
+    const direct = shared && c.out?.buffer instanceof SharedArrayBuffer;
+    const value = direct ? c.out : allocate(Type, c.count);
+    const written = await Promise.all(chunks.map((ch, i) => {
+      // Each worker gets the merged states of its own pieces' slices only.
+      const states = new Float64Array(STATE * n * ch.pieces.length);
+      ch.pieces.forEach((p, j) => states.set(merged.subarray(STATE * n * p.q, STATE * n * (p.q + 1)), STATE * n * j));
+      return task(i, { kind: 'write', ...geometry(ch), states, ...(shared ? { x: xs, out: value } : {}) }, [states.buffer]);
+    }));
+    if (!shared) written.forEach((r, i) => value.set(r.value, chunks[i].at));
+    let result = value;
+    if (c.out !== undefined && !direct) result = (c.out.set(value), c.out);
+    return c.scalar ? result[0] : result;
+  }
+
+  /**
    * A call that is small, weighted or empty goes to one worker as the caller gave it, less
    * `out` (filled here) and with keepdims (so that a reduction's result is
    * always an array, shaped here as the synchronous API shapes it).
@@ -292,6 +367,10 @@ async function workerPool(kind, mode, threads, build) {
     logSoftmax: (x, opts) => call('logSoftmax', x, opts),
     softmax: (x, opts) => call('softmax', x, opts),
     logSumExp: (a, opts) => call('logSumExp', a, opts),
+    // For the tests that a long slice was in fact cut: how many calls were, into how many chunks the last.
+    [STATS]() {
+      return { ...stats };
+    },
     // For the tests of a worker's death: makes worker i fail as a crash
     // would (see parallel-worker.js), without the pool's knowledge.
     [Symbol.for('logsoftmax.parallel.crash')](i) {

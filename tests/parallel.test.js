@@ -8,8 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createPool } from '../js/parallel.js';
 import { load } from '../js/index.js';
+import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
+import { kind } from '../js/reference/ulp.js';
+import { withinBound } from './helpers/bounds.js';
 
 const CRASH = Symbol.for('logsoftmax.parallel.crash');
+const STATS = Symbol.for('logsoftmax.parallel.stats');
 
 /** Deterministic pseudo-random logits (xorshift), a few of them -inf and large. */
 function logits(n, Type = Float32Array, seed = 1) {
@@ -214,4 +218,138 @@ test('parallel.d.ts type-checks typical use and rejects wrong calls', () => {
   const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
   const r = spawnSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('./types/tsconfig.parallel.json', import.meta.url))], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+// Long slices cut across workers: not the synchronous API's bits (the sums
+// are grouped by chunk and merged), so held to the promised bounds against
+// the float64 reference, and to scipy's special values.
+const FNS = ['logSoftmax', 'softmax', 'logSumExp'];
+const arr = (v) => (typeof v === 'number' ? [v] : v);
+const reference = {
+  logSoftmax: (x, shape, axis) => refLogSoftmax(x, shape, axis),
+  softmax: (x, shape, axis) => refSoftmax(x, shape, axis),
+  logSumExp: (x, shape, axis) => refLogSumExp(x, shape, { axis }).value,
+};
+
+function checkAgainst(fn, got, ref, dtype, where) {
+  got = arr(got);
+  assert.equal(got.length, ref.length, where);
+  for (let i = 0; i < ref.length; i++) {
+    if (kind(got[i]) !== kind(ref[i])) assert.fail(`${where} [${i}]: ${got[i]}, the reference's ${ref[i]}`);
+    if (kind(ref[i]) === 'finite' && !withinBound(dtype, fn, got[i], ref[i])) assert.fail(`${where} [${i}]: ${got[i]} vs ${ref[i]}`);
+  }
+}
+
+/** fn of x on the pool, checking that the call's slices were cut into `chunks` chunks. */
+async function cutCall(pool, fn, x, opts, chunks, where) {
+  const before = pool[STATS]().sliceCalls;
+  const got = await pool[fn](x, opts);
+  const st = pool[STATS]();
+  assert.equal(st.sliceCalls, before + 1, `${where}: the slices were cut`);
+  assert.equal(st.lastChunks, chunks, `${where}: one chunk per worker`);
+  return got;
+}
+
+// Lengths not divisible by 2 or 3; a slice of 2^17 elements or more per chunk.
+const LONG = 400003;
+// With each form, the size of its first kept group: the pool cuts by rows
+// (bit for bit, above) where that is as many as the workers.
+const CUT_FORMS = [
+  [[1, LONG], -1, 1], [[LONG], null, 1], [[2, 300001], -1, 2], // one slice; two slices over three workers
+  [[300001, 2], 0, 2], [[2, 150001, 2], 1, 2], // slices strided: whole rows of them per chunk
+];
+
+for (const mode of ['shared', 'transfer']) {
+  for (const threads of [2, 3]) {
+    test(`mode ${mode}, ${threads} threads: long slices cut across workers, within the bounds`, async () => {
+      const pool = await createPool({ threads, mode });
+      try {
+        for (const Type of [Float32Array, Float64Array]) {
+          const dtype = Type === Float32Array ? 'f32' : 'f64';
+          for (const [shape, axis, kept] of CUT_FORMS) {
+            if (kept >= threads) continue;
+            const x = logits(shape.reduce((a, b) => a * b, 1), Type, shape.length * 3 + threads);
+            for (const fn of FNS) {
+              const where = `${fn} ${dtype} [${shape}] axis ${axis}`;
+              const got = await cutCall(pool, fn, x, { shape, axis }, threads, where);
+              checkAgainst(fn, got, reference[fn](x, shape, axis), dtype, where);
+            }
+          }
+        }
+      } finally {
+        pool.terminate();
+      }
+    });
+  }
+}
+
+test('long slices cut across workers: NaN, +inf, -inf and all -inf in each chunk give scipy\'s values', async () => {
+  const pools = [await createPool({ threads: 3, mode: 'shared' }), await createPool({ threads: 3, mode: 'transfer' })];
+  try {
+    const n = LONG, third = Math.ceil(n / 3);
+    const base = logits(n, Float32Array, 11).map((v) => (Number.isFinite(v) ? v : 0));
+    const cases = [];
+    for (let c = 0; c < 3; c++) {
+      const at = c * third + 1234; // inside chunk c
+      for (const [label, values] of [['NaN', [NaN]], ['+inf', [Infinity]], ['-inf', [-Infinity]], ['NaN, +inf', [NaN, Infinity]]]) {
+        const x = base.slice();
+        values.forEach((v, i) => (x[at + 7 * i] = v));
+        cases.push([`${label} in chunk ${c}`, x]);
+      }
+      // Chunk c all -inf: its state is m = -inf, s = 0; the max is elsewhere.
+      const x = base.slice();
+      x.fill(-Infinity, c * third, Math.min(n, (c + 1) * third));
+      cases.push([`chunk ${c} all -inf`, x]);
+    }
+    cases.push(['+inf in chunks 0 and 2', Object.assign(base.slice(), { 5: Infinity, [n - 5]: Infinity })]);
+    cases.push(['all -inf', new Float32Array(n).fill(-Infinity)]);
+    const last = new Float32Array(n).fill(-Infinity);
+    last[n - 1] = 3; // the only finite element, in the last chunk
+    cases.push(['one finite element, in the last chunk', last]);
+    for (const pool of pools) {
+      // Transfer mode differs only in how chunks travel: the middle chunk's cases and the all -inf ones.
+      for (const [label, x] of pool.mode === 'shared' ? cases : cases.filter(([l]) => /chunk 1|all -inf|last chunk/.test(l))) {
+        for (const fn of FNS) {
+          const where = `${pool.mode} ${fn}, ${label}`;
+          const got = await cutCall(pool, fn, x, { shape: [1, n], axis: -1 }, 3, where);
+          checkAgainst(fn, got, reference[fn](x, [1, n], -1), 'f32', where);
+          assert.deepEqual(arr(got).map(kind), arr(sync[fn](x, { shape: [1, n], axis: -1 })).map(kind), `${where}: as the synchronous API`);
+        }
+        const lse = await pool.logSumExp(x, { returnSign: true });
+        const want = sync.logSumExp(x, { returnSign: true });
+        assert.ok(Object.is(lse.sign, want.sign), `${pool.mode} ${label}: sign ${lse.sign}, the synchronous API's ${want.sign}`);
+      }
+    }
+  } finally {
+    for (const pool of pools) pool.terminate();
+  }
+});
+
+test('long slices cut across workers: out, in place, keepdims and returnSign as the synchronous API', async () => {
+  const pool = await createPool({ threads: 2 });
+  try {
+    const shape = [2, 300001], n = 2 * 300001, x = logits(n, Float32Array, 21);
+    const opts = { shape, axis: -1 };
+    const ref = refLogSoftmax(x, shape, -1);
+    for (const out of [new Float32Array(n), onShared(new Float32Array(n))]) {
+      assert.equal(await pool.logSoftmax(x, { ...opts, out }), out, 'the result is `out` itself');
+      checkAgainst('logSoftmax', out, ref, 'f32', `out ${out.buffer.constructor.name}`);
+    }
+    for (const y of [x.slice(), onShared(x)]) {
+      assert.equal(await pool.logSoftmax(y, { ...opts, out: y }), y);
+      checkAgainst('logSoftmax', y, ref, 'f32', `in place, ${y.buffer.constructor.name}`);
+    }
+    const one = x.subarray(0, 300001);
+    const r = await cutCall(pool, 'logSumExp', one, { shape: [300001, 1], axis: 0, keepdims: true, returnSign: true }, 2, 'keepdims');
+    const want = sync.logSumExp(one, { shape: [300001, 1], axis: 0, keepdims: true, returnSign: true });
+    assert.equal(r.value.constructor, Float32Array);
+    assert.deepEqual([r.value.length, r.sign.length, r.sign[0]], [1, 1, want.sign[0]]);
+    checkAgainst('logSumExp', r.value, refLogSumExp(one, [300001, 1], { axis: 0 }).value, 'f32', 'keepdims');
+    assert.equal(typeof await pool.logSumExp(one), 'number', 'every axis reduced: a number, as the synchronous API gives');
+    const lseOut = new Float32Array(2);
+    assert.equal(await pool.logSumExp(x, { ...opts, out: lseOut }), lseOut);
+    checkAgainst('logSumExp', lseOut, refLogSumExp(x, shape, { axis: -1 }).value, 'f32', 'logSumExp into out');
+  } finally {
+    pool.terminate();
+  }
 });

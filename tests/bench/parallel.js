@@ -1,6 +1,7 @@
 // logsoftmax/parallel against the single-thread API and onnxruntime-web
 // with two threads, side by side in one process (tests/bench/timing.js):
-//   node tests/with-relaxed-simd.js tests/bench/parallel.js [--quick]
+//   node tests/with-relaxed-simd.js tests/bench/parallel.js [--quick] [--only=TEXT]
+// (--only: the workloads whose label, e.g. "logSoftmax [1,16777216]", contains TEXT.)
 // Contenders, float32, inputs of 1M elements and more:
 //   sync        the synchronous API (load()), one thread
 //   pool        createPool({ threads: 2 }), x in an ordinary ArrayBuffer
@@ -24,8 +25,9 @@ ort.env.logLevel = 'error';
 const WORKLOADS = [
   ['logSoftmax', [1024, 1024]], ['softmax', [1024, 1024]], ['logSumExp', [1024, 1024]],
   ['logSoftmax', [64, 16384]], ['logSoftmax', [4096, 1024]], ['logSoftmax', [1024, 1024], 0],
-  ['logSoftmax', [1, 1 << 20]],
+  ['logSoftmax', [1, 1 << 20]], ['logSoftmax', [1, 1 << 24]],
 ];
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 
 const sync = await load();
 const pool = await createPool({ threads: 2 });
@@ -55,6 +57,7 @@ function maxDiff(a, b) {
 
 const rows = [];
 for (const [fn, shape, axis = -1] of WORKLOADS) {
+  if (ONLY !== undefined && !`${fn} [${shape}]`.includes(ONLY)) continue;
   const n = shape[0] * shape[1];
   const x = input(n);
   const xs = new Float32Array(new SharedArrayBuffer(n * 4));
@@ -70,7 +73,9 @@ for (const [fn, shape, axis = -1] of WORKLOADS) {
   const want = sync[fn](x, opts);
   for (const e of entries.slice(1)) {
     const d = maxDiff(await e.call(), want);
-    if (!(d < 1e-5)) throw new Error(`${e.id} ${fn} [${shape}] differs from sync by ${d}`);
+    // onnxruntime-web sums a row in float32: over 16M elements its results
+    // drift by ~1e-4 (README: peers are not within the bounds), still the same function.
+    if (!(d < (e.id === 'ort-2' ? 1e-3 : 1e-5))) throw new Error(`${e.id} ${fn} [${shape}] differs from sync by ${d}`);
   }
   const times = await timeSideBySide(entries, QUICK ? { batchMs: 40, batches: 5, warmMs: 40 } : { batchMs: 150, batches: 11, warmMs: 300 });
   const ms = Object.fromEntries(entries.map((e, i) => [e.id, times[i].ms]));
