@@ -234,8 +234,8 @@ describe('what each bundler emits with its defaults', () => {
   }
 
   test(`budget: where a bundler cannot split, what it inlines into an entry is at most ${kb(INLINE_BUDGET)} gzip`, {
-    todo: 'not met today: esbuild without --splitting inlines 109.1 kB gzip into main.js (109.0 kB into worker.js), '
-      + 'Vite\'s iife worker chunk 107.3 kB; drop this todo once the three builds together fit',
+    todo: 'not met today: esbuild without --splitting inlines 167.5 kB gzip into main.js (167.3 kB into worker.js), '
+      + 'Vite\'s iife worker chunk 164.4 kB; drop this todo once the three builds together fit',
   }, (t) => {
     const inlined = RUN.flatMap((b) => built[b.name].files.filter((f) => isScript(f.path) && f.builds.length > 1)
       .map((f) => ({ where: `${b.name} ${f.path}`, gzip: f.gzip })));
@@ -299,8 +299,8 @@ for (const engine of RUN_ENGINES) {
 }
 
 test(`budget: what a realm downloads for { init, logSoftmax } (JS and the one build it runs) is at most ${kb(DOWNLOAD_BUDGET)} gzip`, {
-  todo: 'not met today: 35.1 to 43.6 kB gzip a realm, e.g. webpack\'s page in Chromium 38.7 kB '
-    + '(6.9 kB of JS, 31.7 kB the relaxed build); drop this todo once the JS and each build together fit',
+  todo: 'not met today: 56.5 to 74.1 kB gzip a realm, e.g. webpack\'s page in Chromium 62.1 kB '
+    + '(13.9 kB of JS, 48.2 kB the relaxed build); drop this todo once the JS and each build together fit',
 }, (t) => {
   const split = measured.filter((m) => m.rule === 'one');
   assert.ok(split.length, 'nothing measured: no engine ran');
