@@ -4,14 +4,13 @@
 // the workloads of the Node run (workloads.js).  run-browser.js drives it
 // through window.bench; tests/bench-browser.test.js smoke-tests it.
 import { load } from '../../js/index.js';
-import { WORKLOADS, makeInputs, lastAxisView } from './workloads.js';
+import { WORKLOADS, makeInputs } from './workloads.js';
 import { timeSideBySide } from './timing.js';
 import { checkOutput } from './check.js';
-import { softmaxModel, logSumExpModel } from './onnx-model.js';
+import { onnxruntimeAdapter, tfjsAdapter } from './adapters.js';
 import * as plain from './plain.js';
 import { firstTouch } from './first-touch-cases.js';
 
-const ONNX_OP = { logSoftmax: 'LogSoftmax', softmax: 'Softmax' };
 const BUILD_LABEL = { relaxed: 'relaxed SIMD', simd: 'SIMD', scalar: 'scalar' };
 const FORM_LABEL = { fresh: 'fresh result', out: 'into `out`', inplace: 'in place' };
 const log = (text) => {
@@ -45,67 +44,6 @@ function ours(build, api, form) {
   };
 }
 
-/** onnxruntime-web, wasm execution provider, one thread (as peers.js). */
-function onnxruntime(ort) {
-  return {
-    id: 'ort-wasm',
-    label: 'onnxruntime-web (wasm, 1 thread)',
-    async prepare(op, wl, data) {
-      let shape = wl.shape, bytes;
-      if (op === 'logSumExp') {
-        bytes = logSumExpModel(shape, wl.axes);
-      } else if (wl.axes.length === 1) {
-        bytes = softmaxModel(ONNX_OP[op], shape, wl.axes[0]);
-      } else {
-        const view = lastAxisView(wl); // opset 13 takes one axis; trailing axes reshape to one
-        if (!view) return { na: 'opset 13 Softmax takes one axis' };
-        shape = view;
-        bytes = softmaxModel(ONNX_OP[op], shape, -1);
-      }
-      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-      const x = data.x32;
-      return {
-        async call() {
-          const { y } = await session.run({ x: new ort.Tensor('float32', x, shape) });
-          return y.data;
-        },
-        release: () => session.release(),
-      };
-    },
-  };
-}
-
-/** TensorFlow.js on one backend (as peers.js): tensors built and disposed inside the call. */
-function tfjs(tf, backend) {
-  return {
-    id: `tfjs-${backend}`,
-    label: `TensorFlow.js ${backend} backend`,
-    async prepare(op, wl, data) {
-      await tf.setBackend(backend);
-      let shape = wl.shape, compute;
-      if (op === 'logSumExp') {
-        compute = (t) => tf.logSumExp(t, wl.axes);
-      } else {
-        shape = lastAxisView(wl); // tf.softmax / tf.logSoftmax take only the last axis
-        if (!shape) return { na: 'tf.softmax/tf.logSoftmax take only the last axis' };
-        compute = op === 'softmax' ? (t) => tf.softmax(t) : (t) => tf.logSoftmax(t);
-      }
-      const x = data.x32;
-      return {
-        before: () => tf.setBackend(backend), // one global backend: contenders take turns
-        call() {
-          const t = tf.tensor(x, shape, 'float32');
-          const y = compute(t);
-          const out = y.dataSync();
-          t.dispose();
-          y.dispose();
-          return out;
-        },
-      };
-    },
-  };
-}
-
 const plainJs = {
   id: 'plain-js-f32',
   label: 'plain JS, Math.exp, f32',
@@ -135,7 +73,7 @@ function contenders() {
     // build; one thread, as every other contender (and as in Node).
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
-    list.push(onnxruntime(ort), tfjs(tf, 'wasm'), tfjs(tf, 'cpu'), plainJs);
+    list.push(onnxruntimeAdapter(ort), tfjsAdapter(tf, 'wasm'), tfjsAdapter(tf, 'cpu'), plainJs);
     await tf.setBackend('wasm');
     const info = {
       userAgent: navigator.userAgent,
