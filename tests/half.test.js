@@ -228,6 +228,16 @@ test('Float16Array under Node 24', { skip: node.skip ?? false }, () => {
   assert.match(out, /# skipped 0/);
 });
 
+// The float16 reference itself against the engine's own rounding, which
+// Node 20 lacks: Math.f16round.
+test('js/reference/float16.js matches Math.f16round under Node 24', { skip: node.skip ?? false }, () => {
+  const reference = fileURLToPath(new URL('./float16-reference.test.js', import.meta.url));
+  const out = execFileSync(node.bin, ['--test', '--test-reporter=tap', '--test-name-pattern=Math.f16round', reference], { encoding: 'utf8', env: childEnv });
+  assert.match(out, /# pass 1\n/);
+  assert.match(out, /# fail 0/);
+  assert.match(out, /# skipped 0/);
+});
+
 test('Float16Array under Deno', { skip: again(DENO) }, () => {
   const out = execFileSync(DENO, ['test', '--allow-read', '--allow-env', '--allow-run', '--filter', 'Float16Array in', self],
     { encoding: 'utf8', env: childEnv });
