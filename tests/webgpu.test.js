@@ -768,15 +768,7 @@ test('where and dtype: bad arguments reject naming the argument, and nothing is 
       whereGpuA: () => gpu.logSumExp(buf(24), { shape: [6], b: x, where: [1, 1, 1, 0, 0, 0] }),
       whereOnHalfGpu: () => gpu.logSoftmax(gpuX, { shape: [5], dtype: 'float16', where: new Uint8Array(4), out: gpuOut }),
     };
-    const out = {};
-    for (const [name, f] of Object.entries(attempts)) {
-      try {
-        await f();
-        out[name] = 'no error';
-      } catch (err) {
-        out[name] = `${err.name}: ${err.message}`;
-      }
-    }
+    const out = await window.lsm.cases.outcomes(attempts);
     const rb = device.createBuffer({ size: 12, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const enc = device.createCommandEncoder();
     enc.copyBufferToBuffer(gpuOut, 0, rb, 0, 12);
@@ -870,15 +862,7 @@ test('bad arguments reject with a clear error, and the context stays usable', { 
       keepdims: () => gpu.logSumExp(x, { keepdims: 1 }),
       passes: () => window.lsm.webgpu.createGpu({ device, passes: 'two' }),
     };
-    const out = {};
-    for (const [name, f] of Object.entries(attempts)) {
-      try {
-        await f();
-        out[name] = 'no error';
-      } catch (err) {
-        out[name] = `${err.name}: ${err.message}`;
-      }
-    }
+    const out = await window.lsm.cases.outcomes(attempts);
     out.after = Array.from(await gpu.softmax(new Float32Array([0, 0])));
     return out;
   });

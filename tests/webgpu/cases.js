@@ -187,3 +187,17 @@ export function decode(text) {
     return x;
   });
 }
+
+/** Runs each named attempt; what each did: 'no error', or the error's name and message. */
+export async function outcomes(attempts) {
+  const out = {};
+  for (const [name, f] of Object.entries(attempts)) {
+    try {
+      await f();
+      out[name] = 'no error';
+    } catch (err) {
+      out[name] = `${err.name}: ${err.message}`;
+    }
+  }
+  return out;
+}
