@@ -3,25 +3,16 @@
 // lays the operands out in wasm memory, calls one kernel and copies out.
 import { fastRows, resolve, readHost, shapeResult, resultType } from './resolve.js';
 import { planBlocks, encodeBlocks, encodeWeighted } from './plan.js';
-import { KERNELS, CONVERSIONS } from './exports.js';
+import { KERNELS } from './exports.js';
 import { bindStream, streams } from './stream.js';
+import { stager, align16, isHalf, BYTES } from './stage.js';
 
 const HOST = { read: readHost };
-
-// Arithmetic, not `& ~15`: byte counts reach 2^32, past 32-bit bitwise ops.
-const align16 = (n) => Math.ceil(n / 16) * 16;
 
 // Up to this many elements, operands and results are copied by loop:
 // TypedArray set and slice each cost a builtin call, and slice also looks
 // up the species constructor, which a [1, 10] call notices (10-50 ns).
 const SMALL = 32;
-
-// The half types' conversion kernels, by the resolver's dtype names.
-const HALF = { f16: CONVERSIONS.float16, bf16: CONVERSIONS.bfloat16 };
-const BYTES = { f32: 4, f64: 8 };
-
-/** The 16-bit patterns of a half-precision array (a Float16Array, or bits already). */
-const bitsOf = (a) => (a instanceof Uint16Array ? a : new Uint16Array(a.buffer, a.byteOffset, a.length));
 
 /** -inf and -1, an empty reduction's value and sign, in each half type's bits. */
 const HALF_BITS = { f16: { [-Infinity]: 0xfc00, [-1]: 0xbc00 }, bf16: { [-Infinity]: 0xff80, [-1]: 0xbf80 } };
@@ -62,6 +53,7 @@ function fastOut(x, out, length = x.length) {
  */
 export function bindApi(k) {
   const stream = bindStream(k);
+  const { regions, put, takeInto } = stager(k);
   // The encoded plan of the last fast-path call: calls tend to repeat a shape.
   let lastRows = 0, lastCols = 0, lastWords = null;
   function rowsWords(rows, cols) {
@@ -81,44 +73,6 @@ export function bindApi(k) {
     return at;
   }
 
-  /** Consecutive regions of `sizes` bytes, each from a 16-byte boundary: their addresses. */
-  function regions(sizes) {
-    let end = 0;
-    const offsets = sizes.map((n) => ((end += align16(n)), end - align16(n)));
-    const base = k.reserve(end);
-    return offsets.map((o) => base + o);
-  }
-
-  /**
-   * Writes operand `o` at address p as the compute type `ct`.  Half-precision
-   * bits go to `scratch` first and the kernel widens them (into p's upper
-   * half and then to float64, in the rare call that promotes them so far).
-   */
-  function put(heap, o, ct, p, scratch) {
-    const n = o.count;
-    if (HALF[o.dtype]) {
-      heap.u16.set(bitsOf(o.data), scratch >>> 1);
-      const to = ct === 'f32' ? p : p + 4 * n;
-      k.exports[HALF[o.dtype].widen](scratch, to, n);
-      if (ct === 'f64') heap.f64.set(heap.f32.subarray(to >>> 2, (to >>> 2) + n), p >>> 3);
-    } else if (o.dtype === ct) {
-      copyIn(heap[ct], p / BYTES[ct], o.data);
-    } else {
-      heap[ct].set(o.data, p / BYTES[ct]); // float32 <-> float64, converted by set()
-    }
-  }
-
-  /** Copies n results of the compute type at p into `out`, narrowing to `dtype` through `scratch`. */
-  function take(heap, ct, p, n, dtype, scratch, out) {
-    if (HALF[dtype]) {
-      k.exports[HALF[dtype].narrow](p, scratch, n);
-      copyOut(heap.u16, scratch >>> 1, n, bitsOf(out));
-    } else {
-      copyOut(heap[ct], p / BYTES[ct], n, out);
-    }
-    return out;
-  }
-
   // log_softmax and softmax run in place inside wasm memory: the kernel
   // overwrites the copy of x.  A mask sets the masked entries to -inf
   // before (so that they take no part in the max or the sum) and their
@@ -132,7 +86,7 @@ export function bindApi(k) {
       return out;
     }
     const call = resolve(fn, x, opts, HOST);
-    const n = call.count, ct = call.ctype, half = Boolean(HALF[call.dtype]);
+    const n = call.count, ct = call.ctype, half = isHalf(call.dtype);
     const out = call.out ?? new (resultType(call.dtype, call.bits))(n);
     if (call.plan && streamable(call, call.x)) {
       stream.run(fn, ct, call.x.data, call.plan, out);
@@ -141,14 +95,14 @@ export function bindApi(k) {
       const [pW, pX, pM, pH] = regions([words.byteLength, n * BYTES[ct], call.where ? n : 0, half ? 2 * n : 0]);
       const heap = k.heap();
       heap.u32.set(words, pW >>> 2);
-      put(heap, call.x, ct, pX, pH);
+      put(heap, call.x.data, call.x.dtype, ct, pX, pH);
       if (call.where) {
         heap.u8.set(call.where, pM);
         k.exports[KERNELS.where[ct]](pX, pM, n, -Infinity);
       }
       k.exports[KERNELS[fn][ct]](pX, pX, pW);
       if (call.where) k.exports[KERNELS.where[ct]](pX, pM, n, fn === 'softmax' ? 0 : -Infinity);
-      take(heap, ct, pX, n, call.dtype, pH, out);
+      takeInto(heap, ct, pX, n, call.dtype, pH, out);
     }
     return call.scalar ? out[0] : out;
   }
@@ -210,15 +164,15 @@ export function bindApi(k) {
     } else if (call.plan) {
       const { x: A, b: B } = call;
       const words = B ? encodeWeighted(call.plan) : encodeBlocks(call.plan);
-      const scratch = 2 * Math.max(A.count, B?.count ?? 0, n) * Number(Boolean(HALF[call.dtype] || HALF[A.dtype] || HALF[B?.dtype]));
+      const scratch = 2 * Math.max(A.count, B?.count ?? 0, n) * Number(isHalf(call.dtype) || isHalf(A.dtype) || isHalf(B?.dtype));
       const [pW, pA, pB, pOut, pSign, pM, pH] = regions([words.byteLength, A.count * size, B ? B.count * size : 0,
         n * size, sign ? n * size : 0, call.where ? A.count : 0, scratch]);
       const heap = k.heap();
       heap.u32.set(words, pW >>> 2);
       // Operands in the compute type: a float32 a with float64 b runs in float64.
-      put(heap, A, ct, pA, pH);
+      put(heap, A.data, A.dtype, ct, pA, pH);
       if (B) {
-        put(heap, B, ct, pB, pH);
+        put(heap, B.data, B.dtype, ct, pB, pH);
         k.exports[KERNELS.logSumExpWeighted[ct]](pA, pB, pOut, sign ? pSign : 0, pW);
       } else {
         if (call.where) {
@@ -227,8 +181,8 @@ export function bindApi(k) {
         }
         k.exports[KERNELS.logSumExp[ct]](pA, pOut, sign ? pSign : 0, pW);
       }
-      take(heap, ct, pOut, n, call.dtype, pH, value);
-      if (sign) take(heap, ct, pSign, n, call.dtype, pH, sign);
+      takeInto(heap, ct, pOut, n, call.dtype, pH, value);
+      if (sign) takeInto(heap, ct, pSign, n, call.dtype, pH, sign);
     }
     return shapeResult(call, value, sign);
   }

@@ -18,6 +18,7 @@ import { STREAM } from './exports.js';
 import { STATE, WINDOW, emptyStates, mergeStates, partialState } from './stream.js';
 import { planBlocks, encodeBlocks } from './plan.js';
 import { gather, scatter } from './parallel-split.js';
+import { BYTES, align16 } from './stage.js';
 
 // A Web Worker's global scope has postMessage and message events; a
 // worker_threads worker has neither, but a parentPort.  Deno and Bun run
@@ -122,8 +123,6 @@ function part(m) {
 
 // ------------------------------------------------------- long slices ---
 
-const BYTES = { f32: 4, f64: 8 };
-const align16 = (n) => Math.ceil(n / 16) * 16;
 const ctOf = (a) => (a instanceof Float32Array ? 'f32' : 'f64');
 
 /**

@@ -1,5 +1,6 @@
-// Staging for the jobs' kernels (topK, crossEntropy, sample): regions of
-// wasm memory for one call, rows in as the compute type (half-precision
+// Staging for the kernels' calls that take the general path (js/api.js's
+// resolved calls, and the jobs: topK, crossEntropy, sample): regions of wasm
+// memory for one call, operands in as the compute type (half-precision
 // widened by the CONVERSIONS kernels), results out (narrowed back).  Copies
 // are TypedArray set/slice: bit for bit, NaN payloads included.
 import { CONVERSIONS } from './exports.js';
@@ -24,7 +25,7 @@ export function onBits(fn, a, g) {
 }
 
 // Arithmetic, not `& ~15`: byte counts reach 2^32, past 32-bit bitwise ops.
-const align16 = (n) => Math.ceil(n / 16) * 16;
+export const align16 = (n) => Math.ceil(n / 16) * 16;
 
 /** @param {{exports: object, reserve: (bytes: number) => number, heap: () => object}} k */
 export function stager(k) {
@@ -36,28 +37,39 @@ export function stager(k) {
     return offsets.map((o) => base + o);
   }
 
-  /** `data` (elements of `dtype`) at address p as the compute type ct; halves go through `scratch`. */
+  /**
+   * `data` (elements of `dtype`) at address p as the compute type ct.  Halves
+   * go to `scratch` first and the kernel widens them: into p, or, in the rare
+   * call that promotes them to float64 (half a with float64 b), into p's
+   * upper half and then on to float64.  float32 <-> float64 is set()'s.
+   */
   function put(heap, data, dtype, ct, p, scratch) {
     if (isHalf(dtype)) {
+      const n = data.length, to = ct === 'f32' ? p : p + 4 * n;
       heap.u16.set(bitsOf(data), scratch >>> 1);
-      k.exports[HALF[dtype].widen](scratch, p, data.length);
+      k.exports[HALF[dtype].widen](scratch, to, n);
+      if (ct === 'f64') heap.f64.set(heap.f32.subarray(to >>> 2, (to >>> 2) + n), p >>> 3);
     } else {
       heap[ct].set(data, p / BYTES[ct]);
     }
   }
 
-  /** n results of the compute type at p, as a new array of `Type` (narrowed to `dtype` through `scratch`). */
-  function take(heap, ct, p, n, dtype, scratch, Type) {
+  /** n results of the compute type at p into `out` (narrowed to `dtype` through `scratch`); returns out. */
+  function takeInto(heap, ct, p, n, dtype, scratch, out) {
     if (isHalf(dtype)) {
       k.exports[HALF[dtype].narrow](p, scratch, n);
-      const bits = heap.u16.slice(scratch >>> 1, (scratch >>> 1) + n);
-      return Type === Uint16Array ? bits : new Type(bits.buffer);
+      bitsOf(out).set(heap.u16.subarray(scratch >>> 1, (scratch >>> 1) + n));
+    } else {
+      out.set(heap[ct].subarray(p / BYTES[ct], p / BYTES[ct] + n));
     }
-    return heap[ct].slice(p / BYTES[ct], p / BYTES[ct] + n);
+    return out;
   }
+
+  /** The same into a new array of `Type`. */
+  const take = (heap, ct, p, n, dtype, scratch, Type) => takeInto(heap, ct, p, n, dtype, scratch, new Type(n));
 
   /** n int32s at p, as a new Int32Array. */
   const takeInt32 = (heap, p, n) => new Int32Array(heap.u32.buffer, p, n).slice();
 
-  return { regions, put, take, takeInt32 };
+  return { regions, put, take, takeInto, takeInt32 };
 }

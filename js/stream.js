@@ -24,6 +24,7 @@
 // exp's ulp, one product, one sum).
 import { planBlocks, encodeBlocks } from './plan.js';
 import { STREAM, KERNELS } from './exports.js';
+import { BYTES, align16 } from './stage.js';
 
 export const STATE = 4;
 
@@ -89,9 +90,6 @@ export function mergeStates(a, b, ai = 0, bi = 0, count = Math.min(a.length / ST
   }
   return a;
 }
-
-const BYTES = { f32: 4, f64: 8 };
-const align16 = (n) => Math.ceil(n / 16) * 16;
 
 /**
  * The states of every slice of `data` (a Float32Array or Float64Array laid

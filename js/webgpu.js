@@ -13,6 +13,7 @@
 // soon as the work is submitted and validated.
 import { resolve, readHost, checkShape, shapeSize, shapeResult, resultType, describe } from './resolve.js';
 import { WG, mainKernel, weightedKernel, prepKernel, finishKernel } from './webgpu-wgsl.js';
+import { bitsOf } from './stage.js';
 
 // GPUBufferUsage / GPUMapMode values, spelled out so that this module also
 // loads where the WebGPU globals are missing (it then rejects clearly).
@@ -119,8 +120,6 @@ const Float16 = globalThis.Float16Array;
 /** The resolver's half-precision dtypes, and their names in messages. */
 const HALF = { f16: 'float16', bf16: 'bfloat16' };
 
-/** The 16-bit patterns of a half-precision host array (a Float16Array, or bits already). */
-const bitsOf = (a) => (a instanceof Uint16Array ? a : new Uint16Array(a.buffer, a.byteOffset, a.length));
 
 /** Bytes of n results of `dtype` on the device: half-precision ones packed, in whole words. */
 const deviceBytes = (dtype, n) => (HALF[dtype] ? align(2 * n, 4) : 4 * n);
