@@ -67,18 +67,14 @@ static inline V v_exp_reduced(V t, V lo, int with_lo, V *z, V *hi, V *c) {
 }
 
 /* Any t (NaN, +-inf, subnormal results included).  Below EXP_LO the result
- * is +0: those lanes (masked logits, t = -inf) are computed at t = 0 and
- * cleared.  Clamped to EXP_LO instead, each would round a product into the
- * subnormal range, which x86 does in microcode: a row a quarter masked ran
- * 3-5x slower than an unmasked one (NOTES.md). */
-static inline V v_exp_lo(V t, V lo, int with_lo, int normal) {
+ * is +0: those lanes are computed at t = 0 and cleared.  Clamped to EXP_LO
+ * instead, each would round a product into the subnormal range, which x86
+ * does in microcode (3-5x slower rows, tests/bench/NOTES.md). */
+static inline V v_exp_lo(V t, V lo, int with_lo) {
     V z, hi, c;
     const V keep = v_not_below(t, EXP_LO);
     t = v_keep_or(v_pmin(t, v_splat(EXP_HI)), keep, 0);
     V y = v_exp_reduced(t, lo, with_lo, &z, &hi, &c);
-    /* `normal`: every kept lane is in v_exp_lo_fast's range, where one
-     * multiply scales (the cleared lanes are computed at t = 0). */
-    if (normal) return v_keep_or(v_scale_normal(y, z), keep, 0);
 #ifdef EXP_TABLE_BITS
     /* Scaling the rounded y into the subnormal range would round twice
      * (0.75 ulp); v_scale_sub rounds hi + hi * c once, at the subnormal
@@ -98,6 +94,17 @@ static inline V v_exp_lo_fast(V t, V lo, int with_lo) {
     V z, hi, c;
     V y = v_exp_reduced(t, lo, with_lo, &z, &hi, &c);
     return v_scale_normal(y, z);
+}
+
+/* For t <= 80 with no lane in [EXP_LO, EXP_FAST_LO) (no subnormal exp):
+ * a lane below EXP_FAST_LO is then below EXP_LO, and its exp is +0.  Such
+ * lanes (masked logits, t = -inf) are computed at EXP_FAST_LO and cleared:
+ * three instructions a vector on top of v_exp_lo_fast, where v_exp_lo's
+ * two-step scaling and its selects cost a masked row a third more time.
+ * Kept lanes are v_exp_lo_fast's, bit for bit; a NaN stays NaN (pmax
+ * keeps its first operand when the compare fails). */
+static inline V v_exp_lo_cleared(V t, V lo, int with_lo) {
+    return v_clear_below(v_exp_lo_fast(v_pmax(t, v_splat(EXP_FAST_LO)), lo, with_lo), t, EXP_FAST_LO);
 }
 
 /* t + lo = x - m exactly (Knuth's TwoSum; needs no ordering of |x|, |m|). */

@@ -39,14 +39,10 @@ static inline void max_block(V acc[NV], const T *x) {
 static LSM_INLINE int block_needs_slow_exp(const V t[NV]) { return v_any_below_n(t, NV, EXP_FAST_LO); }
 
 /* Whether a block that needs the general exp has a lane whose exp is a
- * subnormal number (EXP_LO <= t < EXP_FAST_LO), the only lanes for which
- * the general exp scales in two steps.  Lanes below EXP_LO give +0 either
- * way: masked logits (t = -inf) alone leave a block on one multiply. */
-static LSM_INLINE int block_has_subnormal_exps(const V t[NV]) {
-    V kept[NV];
-    for (int u = 0; u < NV; u++) kept[u] = v_keep_or(t[u], v_not_below(t[u], EXP_LO), 0);
-    return v_any_below_n(kept, NV, EXP_FAST_LO);
-}
+ * subnormal number (EXP_LO <= t < EXP_FAST_LO), the only lanes that need
+ * the general exp's two-step scaling.  Lanes below EXP_LO give +0 either
+ * way: masked logits (t = -inf) alone leave a block on v_exp_lo_cleared. */
+static LSM_INLINE int block_has_subnormal_exps(const V t[NV]) { return v_any_in_n(t, NV, EXP_LO, EXP_FAST_LO); }
 
 /* Each lane's exps are taken at t = x - c, for the lane's shift c (see
  * sum_shift), and `at_max` = m - c is the t of the elements at the max.
@@ -72,9 +68,11 @@ static LSM_INLINE void expsum_vectors(partial *p, const V xv[NV], T *e_out, cons
     if (n < LANES)
         for (int u = 0; u < NV; u++) keep[u] = v_lanes_before(u * VL, n), t[u] = v_keep_or(t[u], keep[u], NAN);
     const int with_lo = mode == SUM_STORE;
-    if (general || block_needs_slow_exp(t)) {
-        const int normal = !general && !block_has_subnormal_exps(t);
-        for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo(t[u], lo[u], with_lo, normal) : v_splat(0);
+    const int slow = general || block_needs_slow_exp(t);
+    if (slow && (general || block_has_subnormal_exps(t))) {
+        for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo(t[u], lo[u], with_lo) : v_splat(0);
+    } else if (slow) {
+        for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo_cleared(t[u], lo[u], with_lo) : v_splat(0);
     } else {
         for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo_fast(t[u], lo[u], with_lo) : v_splat(0);
     }

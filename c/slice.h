@@ -42,7 +42,7 @@ static LSM_SMALL double row_exps(const T *x, T *e, size_t n, T m) {
 static LSM_SMALL __attribute__((noinline)) T exp_one(T x, T m) {
     V lo, t = v_diff_exact(v_splat(x), v_splat(m), &lo);
     T out[VL];
-    v_store(out, v_exp_lo(t, lo, 1, 0));
+    v_store(out, v_exp_lo(t, lo, 1));
     return out[0];
 }
 

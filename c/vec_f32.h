@@ -101,6 +101,19 @@ static inline int v_any_below_n(const V *t, int n, float lo) {
     for (int u = 1; u < n; u++) worst = wasm_u32x4_max(worst, t[u]);
     return wasm_v128_any_true(wasm_u32x4_gt(worst, wasm_i32x4_splat((int32_t)f32_bits(lo))));
 }
+/* Whether some lane of t[0..n) lies in [lo, hi), for lo < hi < 0.  There,
+ * by the same bit order, lo <= t < hi is bits(hi) < bits(t) <= bits(lo):
+ * w = bits(t) - bits(hi) - 1 (wrapping) is at most bits(lo) - bits(hi) - 1
+ * exactly in range (positive t, -0, -inf and NaN wrap or land above), so
+ * one unsigned min over the vectors and one compare answer. */
+static inline int v_any_in_n(const V *t, int n, float lo, float hi) {
+    const V base = wasm_i32x4_splat((int32_t)(f32_bits(hi) + 1));
+    V least = wasm_i32x4_sub(t[0], base);
+    for (int u = 1; u < n; u++) least = wasm_u32x4_min(least, wasm_i32x4_sub(t[u], base));
+    return wasm_v128_any_true(wasm_u32x4_le(least, wasm_i32x4_splat((int32_t)(f32_bits(lo) - f32_bits(hi) - 1))));
+}
+/* e with the lanes where t < c cleared (NaN t keeps). */
+static inline V v_clear_below(V e, V t, float c) { return wasm_v128_andnot(e, wasm_f32x4_lt(t, wasm_f32x4_splat(c))); }
 /* y * 2^n where n = bits(z) - bits(MAGIC), as 2^(n/2) * 2^(n - n/2). */
 static inline V v_scale(V y, V z) {
     V n = wasm_i32x4_sub(z, wasm_f32x4_splat(EXP_MAGIC));
@@ -176,6 +189,12 @@ static inline int v_any_below_n(const V *t, int n, float lo) {
     for (int u = 0; u < n; u++) below |= t[u] < lo;
     return below;
 }
+static inline int v_any_in_n(const V *t, int n, float lo, float hi) {
+    int in = 0;
+    for (int u = 0; u < n; u++) in |= t[u] >= lo && t[u] < hi;
+    return in;
+}
+static inline V v_clear_below(V e, V t, float c) { return t < c ? 0.0f : e; }
 static inline V v_scale(V y, V z) {
     int32_t n = (int32_t)(f32_bits(z) - f32_bits(EXP_MAGIC));
     int32_t n1 = n >> 1, n2 = n - n1;

@@ -70,6 +70,15 @@ static inline int v_any_below_n(const V *t, int n, double lo) {
     for (int u = 1; u < n; u++) below = wasm_v128_or(below, wasm_f64x2_lt(t[u], wasm_f64x2_splat(lo)));
     return wasm_v128_any_true(below);
 }
+/* Whether some lane of t[0..n) lies in [lo, hi) (NaN does not). */
+static inline int v_any_in_n(const V *t, int n, double lo, double hi) {
+    V in = wasm_v128_and(wasm_f64x2_ge(t[0], wasm_f64x2_splat(lo)), wasm_f64x2_lt(t[0], wasm_f64x2_splat(hi)));
+    for (int u = 1; u < n; u++)
+        in = wasm_v128_or(in, wasm_v128_and(wasm_f64x2_ge(t[u], wasm_f64x2_splat(lo)), wasm_f64x2_lt(t[u], wasm_f64x2_splat(hi))));
+    return wasm_v128_any_true(in);
+}
+/* e with the lanes where t < c cleared (NaN t keeps). */
+static inline V v_clear_below(V e, V t, double c) { return wasm_v128_andnot(e, wasm_f64x2_lt(t, wasm_f64x2_splat(c))); }
 static inline V v_scale(V y, V z) {
     V k = wasm_i64x2_shr(wasm_i64x2_sub(z, wasm_f64x2_splat(EXP_MAGIC)), EXP_TABLE_BITS);
     V k1 = wasm_i64x2_shr(k, 1);
@@ -158,6 +167,12 @@ static inline int v_any_below_n(const V *t, int n, double lo) {
     for (int u = 0; u < n; u++) below |= t[u] < lo;
     return below;
 }
+static inline int v_any_in_n(const V *t, int n, double lo, double hi) {
+    int in = 0;
+    for (int u = 0; u < n; u++) in |= t[u] >= lo && t[u] < hi;
+    return in;
+}
+static inline V v_clear_below(V e, V t, double c) { return t < c ? 0.0 : e; }
 static inline V v_scale(V y, V z) {
     int64_t k = (int64_t)(f64_bits(z) - f64_bits(EXP_MAGIC)) >> EXP_TABLE_BITS;
     int64_t k1 = k >> 1, k2 = k - k1;
