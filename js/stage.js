@@ -65,8 +65,14 @@ export function stager(k) {
     return out;
   }
 
-  /** The same into a new array of `Type`. */
-  const take = (heap, ct, p, n, dtype, scratch, Type) => takeInto(heap, ct, p, n, dtype, scratch, new Type(n));
+  /**
+   * The same into a new array of `Type`.  Where no conversion is needed it
+   * is slice()'s: new memory written once, where a zeroed array and set()
+   * wrote it twice (a [64, 1000] float32 result took 15-20 us longer).
+   */
+  const take = (heap, ct, p, n, dtype, scratch, Type) => !isHalf(dtype) && heap[ct].constructor === Type
+    ? heap[ct].slice(p / BYTES[ct], p / BYTES[ct] + n)
+    : takeInto(heap, ct, p, n, dtype, scratch, new Type(n));
 
   /** n int32s at p, as a new Int32Array. */
   const takeInt32 = (heap, p, n) => new Int32Array(heap.u32.buffer, p, n).slice();

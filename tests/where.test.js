@@ -57,6 +57,38 @@ function assertMatches(dtype, fn, got, ref, what) {
   }
 }
 
+// Long contiguous rows take the mask again only where a row's result is
+// undefined (js/api.js, unmask): one row of each kind that makes it so, and
+// rows beside them that must be left alone.
+describe('where: long rows, each masked a different way', () => {
+  const cols = 200;
+  const rows = [
+    (x, m) => m.fill(1, 0, 150),                                  // plainly masked
+    (x, m) => m.fill(0),                                          // fully masked
+    (x, m) => { m.fill(1, 0, 150); x[3] = NaN; },                 // a kept NaN
+    (x, m) => { m.fill(1, 0, 150); x[199] = NaN; },               // a masked NaN
+    (x, m) => { m.fill(1, 0, 150); x[5] = Infinity; },            // a kept +inf
+    (x, m) => { m.fill(1, 0, 150); x[0] = Infinity; },            // a kept +inf first
+    (x, m) => { m.fill(1, 0, 150); x[160] = Infinity; },          // a masked +inf
+    (x, m) => { m.fill(1, 1, 150); x.fill(-Infinity, 1, 150); },  // kept entries all -inf
+    (x, m) => { m.fill(1, 100); x[0] = NaN; },                    // a masked NaN first
+  ];
+  for (const fn of ['logSoftmax', 'softmax']) {
+    test(`${fn}, every build, float32 and float64`, () => {
+      const rand = seededRandom(11);
+      const x = logits(rand, rows.length * cols, 0), where = new Uint8Array(x.length);
+      rows.forEach((make, r) => make(x.subarray(r * cols, (r + 1) * cols), where.subarray(r * cols, (r + 1) * cols)));
+      const shape = [rows.length, cols];
+      for (const [dtype, Type] of Object.entries(TYPES)) {
+        const ref = REF[fn](Type.from(x), shape, -1, { where });
+        for (const { name, api } of builds) {
+          assertMatches(dtype, fn, api[fn](Type.from(x), { shape, axis: -1, where }), ref, `${name} ${dtype} ${fn}`);
+        }
+      }
+    });
+  }
+});
+
 describe('where: random masks against the masked reference', () => {
   for (const fn of ['logSoftmax', 'softmax']) {
     test(`${fn}, every build, float32 and float64`, () => {
