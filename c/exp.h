@@ -96,17 +96,6 @@ static inline V v_exp_lo_fast(V t, V lo, int with_lo) {
     return v_scale_normal(y, z);
 }
 
-/* For t <= 80 with no lane in [EXP_LO, EXP_FAST_LO) (no subnormal exp):
- * a lane below EXP_FAST_LO is then below EXP_LO, and its exp is +0.  Such
- * lanes (masked logits, t = -inf) are computed at EXP_FAST_LO and cleared:
- * three instructions a vector on top of v_exp_lo_fast, where v_exp_lo's
- * two-step scaling and its selects cost a masked row a third more time.
- * Kept lanes are v_exp_lo_fast's, bit for bit; a NaN stays NaN (pmax
- * keeps its first operand when the compare fails). */
-static inline V v_exp_lo_cleared(V t, V lo, int with_lo) {
-    return v_clear_below(v_exp_lo_fast(v_pmax(t, v_splat(EXP_FAST_LO)), lo, with_lo), t, EXP_FAST_LO);
-}
-
 /* t + lo = x - m exactly (Knuth's TwoSum; needs no ordering of |x|, |m|). */
 static inline V v_diff_exact(V x, V m, V *lo) {
     V t = v_sub(x, m);

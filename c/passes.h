@@ -41,7 +41,7 @@ static LSM_INLINE int block_needs_slow_exp(const V t[NV]) { return v_any_below_n
 /* Whether a block that needs the general exp has a lane whose exp is a
  * subnormal number (EXP_LO <= t < EXP_FAST_LO), the only lanes that need
  * the general exp's two-step scaling.  Lanes below EXP_LO give +0 either
- * way: masked logits (t = -inf) alone leave a block on v_exp_lo_cleared. */
+ * way: masked logits (t = -inf) alone leave a block on the fast exp. */
 static LSM_INLINE int block_has_subnormal_exps(const V t[NV]) { return v_any_in_n(t, NV, EXP_LO, EXP_FAST_LO); }
 
 /* Each lane's exps are taken at t = x - c, for the lane's shift c (see
@@ -71,10 +71,21 @@ static LSM_INLINE void expsum_vectors(partial *p, const V xv[NV], T *e_out, cons
     const int slow = general || block_needs_slow_exp(t);
     if (slow && (general || block_has_subnormal_exps(t))) {
         for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo(t[u], lo[u], with_lo) : v_splat(0);
-    } else if (slow) {
-        for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo_cleared(t[u], lo[u], with_lo) : v_splat(0);
     } else {
-        for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo_fast(t[u], lo[u], with_lo) : v_splat(0);
+        /* Lanes below the fast exp's range (with no subnormal exp in the
+         * block, below EXP_LO: masked logits, t = -inf) have exp +0: they
+         * are computed at EXP_FAST_LO and cleared, three instructions a
+         * vector where the general exp's two-step scaling and selects cost
+         * a masked row a third more time.  Kept lanes get v_exp_lo's bits;
+         * a NaN stays NaN (pmax keeps its first operand where the compare
+         * fails).  One copy of the fast exp serves both kinds of block (a
+         * second cost the SIMD128 build 14 KB): the pmax changes nothing
+         * where no lane is below the range, and the clearing runs only
+         * where one is. */
+        for (int u = 0; u < NV; u++)
+            e[u] = (size_t)u * VL < n ? v_exp_lo_fast(v_pmax(t[u], v_splat(EXP_FAST_LO)), lo[u], with_lo) : v_splat(0);
+        if (slow)
+            for (int u = 0; u < NV; u++) e[u] = v_clear_below(e[u], t[u], EXP_FAST_LO);
     }
     if (n < LANES)
         for (int u = 0; u < NV; u++) e[u] = v_keep_or(e[u], keep[u], 0);
