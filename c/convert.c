@@ -73,9 +73,8 @@ static inline uint32_t s_f16_to_f32(uint32_t h) {
  *   NaN: 0x7e00 with the sign, the quiet NaN with no payload (float16's
  *   10 bits hold too little of a float32 payload to be worth keeping).
  *
- * The SIMD path computes both rounded ranges for every lane and selects:
- * a normal's |x| + 0.5 and a subnormal's wrapped subtraction are
- * discarded, never trapped on. */
+ * The SIMD path (below) rounds both finite ranges in one float addition,
+ * a generalisation of the subnormals' |x| + 0.5, and gives the same bits. */
 #define HALF_BITS 0x3f000000u /* 0.5f */
 #define F16_QNAN 0x7e00u
 
@@ -107,78 +106,184 @@ static inline uint32_t s_f32_to_bf16(uint32_t u) {
 #if LSM_SIMD
 typedef v128_t V;
 static inline V splat(uint32_t c) { return wasm_i32x4_splat((int32_t)c); }
+static inline V splat16(uint16_t c) { return wasm_i16x8_splat((int16_t)c); }
+/* a where mask, else b, for masks of whole lanes (all ones or all zeros),
+ * where the relaxed build's laneselect (one blend instruction) and
+ * bitselect (three) give the same bits. */
+static inline V v_select(V a, V b, V mask) {
+#ifdef __wasm_relaxed_simd__
+    return wasm_i32x4_relaxed_laneselect(a, b, mask);
+#else
+    return wasm_v128_bitselect(a, b, mask);
+#endif
+}
 
-static inline V v_f16_to_f32(V h) {
-    V a = wasm_v128_and(h, splat(0x7fff));
-    V t = wasm_i32x4_shl(a, 13);
+/* The SIMD loops take 16 elements a step (two vectors of 16-bit values,
+ * four of float32: at one vector a step the loop's own overhead, address
+ * arithmetic and the branch, cost as much as the conversion), and test the
+ * step's elements first: where all of them lie in the common range, a
+ * short sequence converts them; otherwise the general one, branch-free
+ * (every range computed, then selected).  Both give the scalar code's
+ * bits on their domain, so which one a step takes never shows.  The
+ * conversions are bound by their instruction count, not by memory: the
+ * general float16 sequences, about 20 operations a vector, took 0.5 ns an
+ * element each way, as much as half the float32 kernel.
+ *
+ * Widening: the common range is the normal halves (0 < e < 31).  A half
+ * sign-extended to 32 bits and shifted 13 up has e|m in the float32's
+ * exponent and mantissa fields and copies of its sign in bits 28-31;
+ * clearing bits 28-30 and adding the rebias (112 in the exponent field,
+ * which stays below 256: no carry reaches the sign) gives the float32's
+ * bits.  An inf or NaN (e = 31) takes the rebias twice: exponent 31 + 224
+ * = 255, the payload kept; steps with one (masked logits) but no zero or
+ * subnormal still avoid the general sequence.  A subnormal (e = 0, zero
+ * included) reads, one binade up, 2^-14 + m 2^-24: less 2^-14 that is
+ * m 2^-24, exact (Sterbenz), from normal operands only; its sign goes on
+ * last.  The tests: e's field plus 0x400, as a signed 16-bit number, is
+ * 0x400 for e = 0, 0x8000 (negative) for e = 31, and 0x800 or more for
+ * the rest.  The ranges within a step are told apart by equality on e's
+ * field: clang turns an order compare of values it knows nonnegative into
+ * an unsigned one, which wasm engines lower to three or four x86
+ * instructions instead of one. */
+static inline V v_f16_normal_to_f32(V hs) {
+    return wasm_i32x4_add(wasm_v128_and(wasm_i32x4_shl(hs, 13), splat(0x8fffffff)), splat(F16_REBIAS));
+}
+static inline V v_f16_nonzero_to_f32(V hs) {
+    V special = wasm_i32x4_eq(wasm_v128_and(hs, splat(F16_EXP)), splat(F16_EXP));
+    return wasm_i32x4_add(v_f16_normal_to_f32(hs), wasm_v128_and(special, splat(F16_REBIAS)));
+}
+static inline V v_f16_to_f32(V hs) {
+    V t = wasm_v128_and(wasm_i32x4_shl(hs, 13), splat(0x0fffffff)); /* |h| << 13 */
     V sub = wasm_f32x4_sub(wasm_v128_or(t, splat(F16_MIN_NORMAL)), wasm_f32x4_splat(0x1p-14f));
-    V r = wasm_v128_bitselect(sub, wasm_i32x4_add(t, splat(F16_REBIAS)), wasm_i32x4_lt(a, splat(0x400)));
-    r = wasm_v128_bitselect(wasm_v128_or(t, splat(F32_EXP)), r, wasm_i32x4_ge(a, splat(F16_EXP)));
-    return wasm_v128_or(r, wasm_i32x4_shl(wasm_v128_and(h, splat(0x8000)), 16));
+    sub = wasm_v128_or(sub, wasm_v128_and(hs, splat(0x80000000)));
+    V zero_e = wasm_i32x4_eq(wasm_v128_and(hs, splat(F16_EXP)), wasm_i32x4_splat(0));
+    return v_select(sub, v_f16_nonzero_to_f32(hs), zero_e);
 }
 
-static inline V v_f32_to_f16(V u) {
-    V a = wasm_v128_and(u, splat(0x7fffffff));
-    V sub = wasm_i32x4_sub(wasm_f32x4_add(a, wasm_f32x4_splat(0.5f)), splat(HALF_BITS));
-    V odd = wasm_v128_and(wasm_u32x4_shr(a, 13), splat(1));
-    V normal = wasm_u32x4_shr(wasm_i32x4_add(wasm_i32x4_sub(a, splat(F16_REBIAS - 0xfff)), odd), 13);
-    V h = wasm_v128_bitselect(sub, wasm_u32x4_min(normal, splat(F16_EXP)), wasm_i32x4_lt(a, splat(F16_MIN_NORMAL)));
-    h = wasm_v128_bitselect(splat(F16_QNAN), h, wasm_i32x4_gt(a, splat(F32_EXP)));
-    return wasm_v128_or(h, wasm_v128_and(wasm_u32x4_shr(u, 16), splat(0x8000)));
+static inline void widen16_f16(const uint16_t *src, float *dst) {
+    V h0 = wasm_v128_load(src), h1 = wasm_v128_load(src + 8);
+    V hs[4] = {wasm_i32x4_extend_low_i16x8(h0), wasm_i32x4_extend_high_i16x8(h0), wasm_i32x4_extend_low_i16x8(h1),
+               wasm_i32x4_extend_high_i16x8(h1)};
+    V e0 = wasm_i16x8_add(wasm_v128_and(h0, splat16(F16_EXP)), splat16(0x400));
+    V e1 = wasm_i16x8_add(wasm_v128_and(h1, splat16(F16_EXP)), splat16(0x400));
+    if (!wasm_v128_any_true(wasm_i16x8_lt(wasm_i16x8_min(e0, e1), splat16(0x800))))
+        for (int k = 0; k < 4; k++) wasm_v128_store(dst + 4 * k, v_f16_normal_to_f32(hs[k]));
+    else if (!wasm_v128_any_true(wasm_v128_or(wasm_i16x8_eq(e0, splat16(0x400)), wasm_i16x8_eq(e1, splat16(0x400)))))
+        for (int k = 0; k < 4; k++) wasm_v128_store(dst + 4 * k, v_f16_nonzero_to_f32(hs[k]));
+    else
+        for (int k = 0; k < 4; k++) wasm_v128_store(dst + 4 * k, v_f16_to_f32(hs[k]));
 }
 
-static inline V v_f32_to_bf16(V u) {
-    V nan = wasm_i32x4_gt(wasm_v128_and(u, splat(0x7fffffff)), splat(F32_EXP));
-    V top = wasm_u32x4_shr(u, 16);
-    V rounded = wasm_u32x4_shr(wasm_i32x4_add(wasm_i32x4_add(u, splat(0x7fff)), wasm_v128_and(top, splat(1))), 16);
-    return wasm_v128_bitselect(wasm_v128_or(top, splat(0x40)), rounded, nan);
+/* Narrowing to float16: the common range is |x| < 2^16 (every finite
+ * result, subnormal or normal, and inf from 65520 up), rounded in one
+ * float addition for both: with M = 2^(e + 13) for x's binade 2^e, and
+ * 2^-1 below 2^-14 (where the spacing is the subnormals' 2^-24 for any
+ * e), M + |x| lies in M's binade, whose spacing 2^(e - 10) is the half's
+ * in x's binade, so the FPU rounds |x| to the half's spacing, ties to even
+ * (M's own mantissa is 0: the sum's last bit is the rounded count's).
+ * Then k = bits(M + |x|) - bits(M) is |x| in units of that spacing:
+ * 0..0x400 below 2^-14, which is the half's bits; 0x400..0x800 in a normal
+ * binade, whose half is (e + 15) << 10 | (k - 0x400), that is k plus
+ * (exponent field - 113) << 10, a carry to 0x800 stepping the exponent as
+ * rounding up to the next binade must.  At 65520 and above (k = 0x800 in
+ * 2^15's binade) that gives 0x7c00, inf.  M's bits are the larger of x's
+ * exponent field and 2^-14's, plus 13 in the exponent field.  NaN, inf
+ * and |x| >= 2^16 take the general sequence: |x| clamped to 2^16 (which
+ * gives inf, as any overflow must), then NaN selected apart by x != x
+ * (one instruction, where |x| > inf's bits would be an unsigned compare:
+ * see the widening's tests above).
+ *
+ * The sign goes on after packing, eight lanes at a time: the signed
+ * saturating narrow of the float's own bits keeps bit 15 exactly where
+ * the sign is set (a negative int32 saturates to 0x8000, or is at least
+ * 0xffff8000 and keeps its bits) and clears it otherwise (0x7fff, or
+ * below 0x8000). */
+#define F16_OVERFLOW 0x47800000u /* 2^16 */
+
+static inline V v_f32_to_f16_magnitude(V a) {
+    V bias = wasm_i32x4_max(wasm_v128_and(a, splat(F32_EXP)), splat(F16_MIN_NORMAL));
+    V magic = wasm_i32x4_add(bias, splat(13u << 23));
+    V k = wasm_i32x4_sub(wasm_f32x4_add(magic, a), magic);
+    return wasm_i32x4_add(k, wasm_i32x4_sub(wasm_u32x4_shr(bias, 13), splat(113u << 10)));
 }
 
-/* The loops take 16 elements a step, two vectors of 16-bit values against
- * four of float32: one element a vector lane made the loop's own overhead
- * (address arithmetic, the branch) as costly as the conversion.  Widening
- * zero-extends each half of a vector into 32-bit lanes; narrowing packs
- * two vectors of results, every lane 0..0xffff, with the saturating
- * narrow, which then only packs. */
-typedef V (*widen_fn)(V);
-typedef V (*narrow_fn)(V);
-static inline void widen16(const uint16_t *src, float *dst, widen_fn f) {
+/* The step's magnitudes, 0..0x7e00, packed with the signs of u. */
+static inline void store_halves(uint16_t *dst, const V u[4], const V h[4]) {
     for (int k = 0; k < 2; k++) {
-        V h = wasm_v128_load(src + 8 * k);
-        wasm_v128_store(dst + 8 * k, f(wasm_u32x4_extend_low_u16x8(h)));
-        wasm_v128_store(dst + 8 * k + 4, f(wasm_u32x4_extend_high_u16x8(h)));
+        V sign = wasm_v128_and(wasm_i16x8_narrow_i32x4(u[2 * k], u[2 * k + 1]), splat16(0x8000));
+        wasm_v128_store(dst + 8 * k, wasm_v128_or(wasm_u16x8_narrow_i32x4(h[2 * k], h[2 * k + 1]), sign));
     }
 }
-static inline void narrow16(const float *src, uint16_t *dst, narrow_fn f) {
-    for (int k = 0; k < 2; k++)
-        wasm_v128_store(dst + 8 * k, wasm_u16x8_narrow_i32x4(f(wasm_v128_load(src + 8 * k)), f(wasm_v128_load(src + 8 * k + 4))));
+
+static inline void narrow16_f16(const float *src, uint16_t *dst) {
+    V u[4], a[4], h[4];
+    for (int k = 0; k < 4; k++) u[k] = wasm_v128_load(src + 4 * k), a[k] = wasm_v128_and(u[k], splat(0x7fffffff));
+    /* As signed numbers every |x| is nonnegative, NaN's the largest, and
+     * |x| - 2^16 has its sign bit set exactly where |x| < 2^16. */
+    V top = wasm_i32x4_max(wasm_i32x4_max(a[0], a[1]), wasm_i32x4_max(a[2], a[3]));
+    if (wasm_i32x4_bitmask(wasm_i32x4_sub(top, splat(F16_OVERFLOW))) == 0xf) {
+        for (int k = 0; k < 4; k++) h[k] = v_f32_to_f16_magnitude(a[k]);
+    } else {
+        for (int k = 0; k < 4; k++) {
+            h[k] = v_f32_to_f16_magnitude(wasm_i32x4_min(a[k], splat(F16_OVERFLOW)));
+            h[k] = v_select(splat(F16_QNAN), h[k], wasm_f32x4_ne(u[k], u[k]));
+        }
+    }
+    store_halves(dst, u, h);
 }
-static inline V v_bf16_to_f32(V h) { return wasm_i32x4_shl(h, 16); }
+
+/* bfloat16: widening is a shift; narrowing's common range is every
+ * float but NaN, for which the rounding's carry alone is right. */
+static inline void widen16_bf16(const uint16_t *src, float *dst) {
+    for (int k = 0; k < 2; k++) {
+        V h = wasm_v128_load(src + 8 * k);
+        wasm_v128_store(dst + 8 * k, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(h), 16));
+        wasm_v128_store(dst + 8 * k + 4, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(h), 16));
+    }
+}
+
+static inline V v_f32_to_bf16_rounded(V u) {
+    V top = wasm_u32x4_shr(u, 16);
+    return wasm_u32x4_shr(wasm_i32x4_add(wasm_i32x4_add(u, splat(0x7fff)), wasm_v128_and(top, splat(1))), 16);
+}
+
+static inline void narrow16_bf16(const float *src, uint16_t *dst) {
+    V u[4], r[4], nan[4];
+    for (int k = 0; k < 4; k++) {
+        u[k] = wasm_v128_load(src + 4 * k);
+        r[k] = v_f32_to_bf16_rounded(u[k]);
+        nan[k] = wasm_f32x4_ne(u[k], u[k]);
+    }
+    if (wasm_v128_any_true(wasm_v128_or(wasm_v128_or(nan[0], nan[1]), wasm_v128_or(nan[2], nan[3]))))
+        for (int k = 0; k < 4; k++) r[k] = v_select(wasm_v128_or(wasm_u32x4_shr(u[k], 16), splat(0x40)), r[k], nan[k]);
+    wasm_v128_store(dst, wasm_u16x8_narrow_i32x4(r[0], r[1]));
+    wasm_v128_store(dst + 8, wasm_u16x8_narrow_i32x4(r[2], r[3]));
+}
 #endif
 
 /* The exports: 16 elements a step where the build has SIMD, then the rest
  * (all of them in the scalar build) one at a time. */
 #if LSM_SIMD
-#define SIMD_STEPS(step, v_fn) LSM_AS_WRITTEN for (; i + 16 <= n; i += 16) step(src + i, dst + i, v_fn);
+#define SIMD_STEPS(step) LSM_AS_WRITTEN for (; i + 16 <= n; i += 16) step(src + i, dst + i);
 #else
-#define SIMD_STEPS(step, v_fn)
+#define SIMD_STEPS(step)
 #endif
-#define DEFINE_WIDEN(name, v_fn, s_fn)                                                  \
+#define DEFINE_WIDEN(name, step, s_fn)                                                  \
     void LSM_SYMBOL(name) LSM_PARAMS_WIDEN {                                            \
         uint32_t i = 0;                                                                 \
-        SIMD_STEPS(widen16, v_fn)                                                       \
+        SIMD_STEPS(step)                                                                \
         LSM_AS_WRITTEN for (; i < n; i++) store_bits(dst + i, s_fn(src[i]));            \
     }
-#define DEFINE_NARROW(name, v_fn, s_fn)                                                 \
+#define DEFINE_NARROW(name, step, s_fn)                                                 \
     void LSM_SYMBOL(name) LSM_PARAMS_NARROW {                                           \
         uint32_t i = 0;                                                                 \
-        SIMD_STEPS(narrow16, v_fn)                                                      \
+        SIMD_STEPS(step)                                                                \
         LSM_AS_WRITTEN for (; i < n; i++) dst[i] = (uint16_t)s_fn(load_bits(src + i));  \
     }
 
 static inline uint32_t s_bf16_to_f32(uint32_t h) { return h << 16; }
 
-DEFINE_WIDEN(lsm_f16_to_f32, v_f16_to_f32, s_f16_to_f32)
-DEFINE_NARROW(lsm_f32_to_f16, v_f32_to_f16, s_f32_to_f16)
-DEFINE_WIDEN(lsm_bf16_to_f32, v_bf16_to_f32, s_bf16_to_f32)
-DEFINE_NARROW(lsm_f32_to_bf16, v_f32_to_bf16, s_f32_to_bf16)
+DEFINE_WIDEN(lsm_f16_to_f32, widen16_f16, s_f16_to_f32)
+DEFINE_NARROW(lsm_f32_to_f16, narrow16_f16, s_f32_to_f16)
+DEFINE_WIDEN(lsm_bf16_to_f32, widen16_bf16, s_bf16_to_f32)
+DEFINE_NARROW(lsm_f32_to_bf16, narrow16_bf16, s_f32_to_bf16)

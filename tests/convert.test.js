@@ -59,6 +59,28 @@ function convert(kernels, symbol, src, pieces = null) {
 
 const ALL16 = Uint16Array.from({ length: 65536 }, (_, h) => h);
 
+// The SIMD builds test each step of 16 elements and take a shorter sequence
+// where all of them lie in the common range (c/convert.c), so that in one
+// call most values meet only that one.  Spread 15 to a step, the 16th a
+// filler from outside the range, every value goes through the sequence the
+// filler sends its step to.
+const spreadAt = (i) => Math.floor(i / 15) * 16 + (i % 15);
+function spread(src, filler) {
+  const out = new src.constructor(Math.ceil(src.length / 15) * 16).fill(filler);
+  src.forEach((v, i) => (out[spreadAt(i)] = v));
+  return out;
+}
+const unspread = (got, n) => got.constructor.from({ length: n }, (_, i) => got[spreadAt(i)]);
+
+/** `convert` in one call, in short calls, and spread among each filler: [label, result] pairs. */
+function layouts(kernels, symbol, src, pieces, fillers) {
+  return [
+    ['one call', convert(kernels, symbol, src)],
+    ['short calls', convert(kernels, symbol, src, pieces)],
+    ...fillers.map(([name, filler]) => [`spread among ${name}`, unspread(convert(kernels, symbol, spread(src, filler)), src.length)]),
+  ];
+}
+
 /**
  * Narrowing cases from a format's values alone: every value (both signs),
  * and for each two neighbouring positive values a and b (b = 2^(emax+1),
@@ -105,16 +127,16 @@ for (const { name, kernels } of builds) {
 
     test(`${name}: ${dtype} widens all 65536 patterns exactly, NaNs with their sign and payload`, () => {
       const shift = 23 - format.mbits;
-      for (const pieces of [null, [1, 2, 3, 4, 5, 6, 7]]) {
-        const got = convert(kernels, widen, ALL16, pieces);
+      const inf = 0x7fff & ~(2 ** format.mbits - 1);
+      for (const [layout, got] of layouts(kernels, widen, ALL16, [1, 2, 3, 4, 5, 6, 7], [['infs', inf], ['subnormals', 1]])) {
         for (let h = 0; h < 65536; h++) {
           const want = decode(h, format);
           const sign = got[h] >>> 31 === h >>> 15;
           if (Number.isNaN(want)) {
             const nan = ((got[h] >>> 23) & 0xff) === 0xff && (got[h] & 0x7fffff) === (h & (2 ** format.mbits - 1)) << shift;
-            if (!sign || !nan) assert.fail(`${dtype} ${hex(h, 4)}: got ${hex(got[h], 8)}, want NaN with its sign and payload`);
+            if (!sign || !nan) assert.fail(`${dtype} ${hex(h, 4)} (${layout}): got ${hex(got[h], 8)}, want NaN with its sign and payload`);
           } else if (!Object.is(ofBits(got[h]), want)) {
-            assert.fail(`${dtype} ${hex(h, 4)} (${pieces ? 'short calls' : 'one call'}): got ${ofBits(got[h])}, want ${want}`);
+            assert.fail(`${dtype} ${hex(h, 4)} (${layout}): got ${ofBits(got[h])}, want ${want}`);
           }
         }
       }
@@ -122,10 +144,9 @@ for (const { name, kernels } of builds) {
 
     test(`${name}: ${dtype} narrows every value exactly, ties to even, neighbours of ties to the nearer`, () => {
       const { input, want } = narrowingCases(format);
-      for (const pieces of [null, [3, 1, 6, 2, 5]]) {
-        const got = convert(kernels, narrow, input, pieces);
+      for (const [layout, got] of layouts(kernels, narrow, input, [3, 1, 6, 2, 5], [['NaNs', 0x7fc00000]])) {
         const bad = firstMismatch(got, want, (i) =>
-          `${dtype} ${hex(input[i], 8)} (${ofBits(input[i])}): got ${hex(got[i], 4)}, want ${hex(want[i], 4)}`);
+          `${dtype} ${hex(input[i], 8)} (${ofBits(input[i])}, ${layout}): got ${hex(got[i], 4)}, want ${hex(want[i], 4)}`);
         if (bad) assert.fail(bad);
       }
     });

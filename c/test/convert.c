@@ -75,15 +75,43 @@ static double decode(uint32_t h, int ebits, int mbits) {
 
 /* Widens all 65536 patterns in calls of 1 to 7 elements (the scalar tails
  * of the SIMD build) and in one call (its vector loop), and checks each. */
+/* The SIMD loops test each step of 16 elements and take a shorter sequence
+ * where all of them lie in the common range (convert.c), so that in a
+ * plain run most values meet only that one.  Spread 15 to a step, the
+ * 16th a filler from outside the range, every value goes through the
+ * sequence the filler sends its step to.  STEPS steps hold all 65536. */
+enum { STEP = 16, PER_STEP = STEP - 1, STEPS = (65536 + PER_STEP - 1) / PER_STEP };
+static inline uint32_t spread_at(uint32_t i) { return i / PER_STEP * STEP + i % PER_STEP; }
+
+/* Widens the 65536 patterns spread among fillers, as one call; out[h] is h's result. */
+static void widen_spread(widen_fn *widen, const uint16_t *src, uint16_t filler, float *out) {
+    static _Thread_local uint16_t in[STEPS * STEP];
+    static _Thread_local float got[STEPS * STEP];
+    for (uint32_t i = 0; i < STEPS * STEP; i++) in[i] = filler;
+    for (uint32_t h = 0; h < 65536; h++) in[spread_at(h)] = src[h];
+    widen(in, got, STEPS * STEP);
+    for (uint32_t h = 0; h < 65536; h++) out[h] = got[spread_at(h)];
+}
+
+/* Widens all 65536 patterns in calls of 1 to 7 elements (the scalar tails
+ * of the SIMD build), in one call (its vector loop), and spread among
+ * fillers that send every step to each of the loop's other sequences (an
+ * inf, a subnormal), and checks each. */
 static void check_widen(const char *format, widen_fn *const *widen, int ebits, int mbits) {
     static uint16_t src[65536];
     static float whole[65536], parts[65536];
+    uint16_t inf = (uint16_t)(((1u << ebits) - 1) << mbits);
     for (uint32_t h = 0; h < 65536; h++) src[h] = (uint16_t)h;
     for (int b = 0; b < 2; b++) {
         widen[b](src, whole, 65536);
         for (uint32_t at = 0, len = 1; at < 65536; at += len, len = len % 7 + 1)
             widen[b](src + at, parts + at, at + len <= 65536 ? len : 65536 - at);
         if (memcmp(whole, parts, sizeof whole)) fail("%s widen (%s): one call and short calls differ", format, BUILD_NAMES[b]);
+        for (int f = 0; f < 2; f++) {
+            widen_spread(widen[b], src, f ? 1 : inf, parts);
+            if (memcmp(whole, parts, sizeof whole))
+                fail("%s widen (%s): one call and steps spread among %s differ", format, BUILD_NAMES[b], f ? "subnormals" : "infs");
+        }
         for (uint32_t h = 0; h < 65536; h++) {
             double want = decode(h, ebits, mbits);
             uint32_t got = f32_bits(whole[h]), sign = h >> 15;
@@ -97,21 +125,39 @@ static void check_widen(const char *format, widen_fn *const *widen, int ebits, i
     }
 }
 
+/* Narrows the 65536 float32s at src spread among NaNs (see STEP), as one call. */
+static void narrow_spread(narrow_fn *narrow, const float *src, uint16_t *out) {
+    static _Thread_local float in[STEPS * STEP];
+    static _Thread_local uint16_t got[STEPS * STEP];
+    for (uint32_t i = 0; i < STEPS * STEP; i++) in[i] = NAN;
+    for (uint32_t lo = 0; lo < 65536; lo++) in[spread_at(lo)] = src[lo];
+    narrow(in, got, STEPS * STEP);
+    for (uint32_t lo = 0; lo < 65536; lo++) out[lo] = got[spread_at(lo)];
+}
+
 /* Narrows the 2^16 float32 patterns hi << 16 | lo in two calls (split at
  * 1 + hi % 7, so that both builds' vector loops and tails see every kind of
- * value) and compares them with the references, computed once per block in
- * loops the compiler vectorizes (2^32 patterns take seconds, not minutes). */
+ * value), and again spread among NaNs, which send every step of the SIMD
+ * loop to its general sequence; compares them with the references,
+ * computed once per block in loops the compiler vectorizes (2^32 patterns
+ * take seconds, not minutes). */
 static void check_narrow(const char *format, narrow_fn *const *narrow, const float *src, const uint16_t *want, uint32_t hi) {
     uint16_t got[65536];
     uint32_t split = 1 + hi % 7;
     for (int b = 0; b < 2; b++) {
-        narrow[b](src, got, split);
-        narrow[b](src + split, got + split, 65536 - split);
-        if (!memcmp(got, want, sizeof got)) continue;
-        for (uint32_t lo = 0; lo < 65536; lo++)
-            if (got[lo] != want[lo])
-                fail("%s narrow (%s) 0x%08x (%g): got 0x%04x, want 0x%04x", format, BUILD_NAMES[b], hi << 16 | lo,
-                     src[lo], got[lo], want[lo]);
+        for (int spread = 0; spread < 2; spread++) {
+            if (spread) {
+                narrow_spread(narrow[b], src, got);
+            } else {
+                narrow[b](src, got, split);
+                narrow[b](src + split, got + split, 65536 - split);
+            }
+            if (!memcmp(got, want, sizeof got)) continue;
+            for (uint32_t lo = 0; lo < 65536; lo++)
+                if (got[lo] != want[lo])
+                    fail("%s narrow (%s%s) 0x%08x (%g): got 0x%04x, want 0x%04x", format, BUILD_NAMES[b],
+                         spread ? ", spread among NaNs" : "", hi << 16 | lo, src[lo], got[lo], want[lo]);
+        }
     }
 }
 
