@@ -46,8 +46,8 @@
  *           or prob (n probabilities per row); weight (n) may be null; grad
  *           (rows x n) may be null, else work (n) is unused.
  *   SAMPLE  sample.h: one index and log-probability per row from the
- *           uniforms u (one per row); work holds 2n elements, scratch 8n
- *           + 32 KiB; top_k 0 leaves top-k out.
+ *           uniforms u (one per row); work holds 2n + 16 elements,
+ *           scratch 16(n + 1) + 32 KiB; top_k 0 leaves top-k out.
  * Outputs must not overlap inputs or each other. */
 #define LSM_JOBS(K)                               \
     K(topK, lsm_topk, TOPK)                       \

@@ -244,39 +244,4 @@ static LSM_HOT int largest_k(const T *x, rank_t *key, size_t n, size_t k) {
     return 1;
 }
 
-/* The k-th largest key of x[0..n) (1 <= k < n), and *ties, as select_kth. */
-static LSM_SMALL uint64_t kth_key(const T *x, size_t n, size_t k, void *scratch, size_t *ties) {
-    rank_t *key = scratch;
-    if (k > FILTER_MAX || !largest_k(x, key, n, k)) return kth_exact(x, n, k, scratch, ties);
-    /* The root is the k-th; the k held are all the ties above it by index. */
-    size_t t = 0;
-    LSM_AS_WRITTEN
-    for (size_t h = 0; h < k; h++) t += key[h] >> 32 == key[0] >> 32;
-    *ties = t;
-    return order_key(x[rank_index(key[0])]);
-}
-
-/* The top-p threshold of e[0..n) (>= 0), as select_mass, for need > 0. */
-static LSM_HOT double mass_threshold(const T *e, size_t n, double need, void *scratch, size_t *ties) {
-    double *cand = scratch, above = 0;
-    size_t c = 0;
-    if (n >= HIST_MIN) {
-        double *mass = (double *)((char *)scratch + 8 * n);
-        uint32_t b = HIST_BINS;
-        memset(mass, 0, HIST_BYTES);
-        for (size_t i = 0; i < n; i++) mass[hist_bin(e[i])] += e[i];
-        for (;;) {
-            if (b == 0) return *ties = SIZE_MAX, 0; /* rounding: the target is beyond the whole mass */
-            if (above + mass[--b] >= need) break;
-            above += mass[b];
-        }
-        for (size_t i = 0; i < n; i++)
-            if (e[i] > 0 && hist_bin(e[i]) == b) cand[c++] = e[i];
-    } else {
-        for (size_t i = 0; i < n; i++)
-            if (e[i] > 0) cand[c++] = e[i];
-    }
-    return select_mass(cand, c, need - above, ties);
-}
-
 #endif

@@ -47,7 +47,7 @@ export function bindSample(k) {
     if (rows === 0) return { indices: new Int32Array(0), logProbs: new Type(0) };
     const size = BYTES[ct];
     const [pX, pI, pL, pU, pWork, pScratch, pH] = s.regions([rows * n * size, rows * 4, rows * size, rows * 8,
-      2 * n * size, 8 * n + 32768, half ? 2 * Math.max(rows * n, rows) : 0]);
+      (2 * n + 16) * size, 16 * (n + 1) + 32768, half ? 2 * Math.max(rows * n, rows) : 0]);
     const heap = k.heap();
     s.put(heap, onBits(gatherRows, sl.x.data, sl.g), dtype, ct, pX, pH);
     if (u) heap.f64.set(u, pU >>> 3);

@@ -30,9 +30,11 @@ const files = new Map(packed.files.map((f) => [f.path, f]));
 // again with streamed softmax's store and rescale kernels (about 6.6 KB
 // packed, 14.4 KB unpacked; measured 364.8 KiB packed, 856.6 KiB unpacked),
 // and again with the pool's long-slice cut and topK's filter (measured
-// 369.1 KiB packed, 869.7 KiB unpacked).
-const MAX_PACKED_BYTES = 372 * 1024;
-const MAX_UNPACKED_BYTES = 876 * 1024;
+// 369.1 KiB packed, 869.7 KiB unpacked), and again with sample's passes
+// by blocks and windows (3.0-3.3 KB raw a build; measured 379.2 KiB packed,
+// 886.7 KiB unpacked).
+const MAX_PACKED_BYTES = 382 * 1024;
+const MAX_UNPACKED_BYTES = 890 * 1024;
 
 const ALLOWED = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E(\.md|\.txt)?$/, /^js\/[\w.-]+\.(js|d\.ts|wasm)$/];
 
