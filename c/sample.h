@@ -27,11 +27,13 @@
  * pass (row_pass) sums each block of DRAW_B kept e >= hi and lists the
  * candidates:
  *   - no top-p: lo = hi = min-p's floor (0 without min-p), no candidates;
- *   - top-p: [lo, hi) is a window, about an octave wide, guessed from a sample of
- *     the row (guess_window).  With A the mass of the e >= hi, the
+ *   - top-p: [lo, hi) is a window of a few bins (eight to the octave)
+ *     around guesses from a sample of the row (guess_window), so that top-p
+ *     costs one light pass over e beyond pass 2, a sample of 4096 and work
+ *     on the window's candidates.  With A the mass of the e >= hi, the
  *     candidates must supply p M - A: select_mass finds the threshold
- *     among them (narrowed first to the bin, 8 per octave, where their
- *     mass from the top reaches it).  A wrong window only costs passes: if
+ *     among them (narrowed first to the bin where their mass from the top
+ *     reaches it).  A wrong window only costs passes: if
  *     A alone reaches p M, the threshold lies above it, and the next window
  *     is [hi, inf); if the candidates fall short, it lies below, and the
  *     next is [eps, hi), then [0, hi).  eps = (1 - p) M / 2n: the e below
@@ -46,8 +48,8 @@
  * Every build draws the same index from the same e: each sum is taken in
  * one fixed order, the same in every build.  A block's sum adds each lane's
  * terms (pass 2's lanes: element i in lane i mod LANES) in index order,
- * then the lanes pairwise as lanes_total does, then the block's kept
- * candidates in index order; the total adds the block sums in block order,
+ * then the lanes pairwise as lanes_total does, then the sum of its kept
+ * candidates (in index order); the total adds the block sums in order,
  * and so does the draw, which finds the block where their running sum
  * passes u * total and then scans that block's elements alone.  The rest is
  * integer arithmetic, compares, and select_mass's double sums.
@@ -213,7 +215,8 @@ static LSM_HOT size_t row_pass(const T *e, size_t n, T lo, T hi, double *bs, uin
             for (int u = 0; u < NV; u++) w[u] = w_add(w[u], v_keep_or(ev[u], v_not_below(ev[u], hi), 0));
             if (listing) {
                 LSM_AS_WRITTEN
-                for (uint32_t b = lanes_in(ev, lo, hi); b; b &= b - 1) idx[c++] = (uint32_t)(i + (size_t)__builtin_ctz(b));
+                for (uint32_t b = lanes_in(ev, lo, hi); b; b &= b - 1)
+                    idx[c++] = (uint32_t)(i + (size_t)__builtin_ctz(b));
             }
         }
         w_lanes(d, w);
@@ -222,13 +225,16 @@ static LSM_HOT size_t row_pass(const T *e, size_t n, T lo, T hi, double *bs, uin
     return c;
 }
 
-/* The mass of v[0..c) by bin, in h; returns the bin in which the mass
- * from the top reaches *need, and *need becomes what that bin must supply;
- * -1 if the whole mass falls short. */
-static LSM_SMALL int bin_reaching(const double *v, size_t c, double *h, double *need) {
+/* The mass of v[0..c) by bin, into h. */
+static LSM_SMALL void mass_hist(const double *v, size_t c, double *h) {
     memset(h, 0, MASS_BINS * sizeof(double));
     LSM_AS_WRITTEN
     for (size_t i = 0; i < c; i++) h[mass_bin((T)v[i])] += v[i];
+}
+
+/* The bin of h in which the mass from the top reaches *need, and *need
+ * becomes what that bin must supply; -1 if the whole mass falls short. */
+static LSM_SMALL int bin_reaching(const double *h, double *need) {
     double above = 0;
     LSM_AS_WRITTEN
     for (int b = MASS_BINS; b-- > 0;) {
@@ -242,34 +248,58 @@ static LSM_SMALL int bin_reaching(const double *v, size_t c, double *h, double *
 }
 
 /* A guess at the window [*lo, *hi) that holds top-p's threshold, from every
- * s-th e (s = n / SAMPLE_N): half an octave either side of the bin where
- * the sample's mass from the top, times s, reaches need.  A sample mostly
- * misses the few largest e, so the row's mass beyond the sample's times s
- * is counted as lying above it.  A wrong guess costs another pass, never
- * the result (filter_draw). */
+ * s-th e (s = n / SAMPLE_N): the bins where the sample's mass from the top
+ * reaches its share of need, WIN bins either side.  A sample of sum
+ * ms stands for s ms, and the row's mass beyond that, top, is what it
+ * misses: among the few largest e, or noise, s sqrt(sum e^2) for one
+ * standard deviation (as if the elements were drawn at random).  The share
+ * is taken both ways, with top counted above the sample and with top less
+ * two deviations, and the window spans both.  A threshold among the few
+ * largest is finer than a sample resolves: the window reaches down to the
+ * sample's 8th largest at least (about 8s elements of the row above it).
+ * A wrong guess costs another pass, never the result (filter_draw). */
 #define SAMPLE_N 4096
-static LSM_SMALL void guess_window(const T *e, size_t n, double mass, double need, double *vals, double *h, T *lo, T *hi) {
+#define WIN 3 /* bins either side */
+static LSM_SMALL void guess_window(const T *e, size_t n, double mass, double need, double *vals, double *h, T *lo,
+                                   T *hi) {
     const size_t s = n / SAMPLE_N;
     size_t c = 0;
-    double ms = 0;
+    double ms = 0, sq = 0, big[8] = {0};
     LSM_AS_WRITTEN
-    for (size_t i = 0; i < n; i += s) ms += vals[c++] = e[i];
-    const double excess = mass - ms * (double)s;
-    double ns = (need - (excess > 0 ? excess : 0)) / (double)s;
-    const int b = bin_reaching(vals, c, h, &ns);
-    *lo = b < 4 ? 0 : bin_floor((uint32_t)b - 4);
-    *hi = b + 5 > MASS_BINS ? INFINITY : bin_floor((uint32_t)b + 5);
+    for (size_t i = 0; i < n; i += s) {
+        double v = e[i];
+        vals[c++] = v, ms += v, sq += v * v;
+        LSM_AS_WRITTEN
+        for (int j = 0; j < 8 && v > big[7]; j++)
+            if (v > big[j]) {
+                const double t = big[j];
+                big[j] = v, v = t;
+            }
+    }
+    mass_hist(vals, c, h);
+    int b[2];
+    LSM_AS_WRITTEN
+    for (int k = 0; k < 2; k++) {
+        double top = mass - (double)s * (ms + 2 * k * sqrt(sq));
+        top = top > 0 ? top : 0;
+        double share = mass > top ? (need - top) / (mass - top) * ms : 0;
+        b[k] = bin_reaching(h, &share);
+    }
+    const int b0 = b[0] < b[1] ? b[0] : b[1], b1 = b[0] < b[1] ? b[1] : b[0];
+    const T l = b0 < WIN ? 0 : bin_floor((uint32_t)b0 - WIN);
+    *lo = l < big[7] ? l : (T)big[7];
+    *hi = b1 + WIN + 1 > MASS_BINS ? INFINITY : bin_floor((uint32_t)b1 + WIN + 1);
 }
 
 /* top-p over the candidates e[idx[i]], the e in the window [lo, hi), where
- * need_in is what they must supply beyond the e >= hi (all kept): keeps
- * the fewest largest whose mass reaches it (ties to the lower index) that
- * min-p's floor allows, adding each to its block's sum in index order, and
- * zeroes the others.  Many candidates are first narrowed to the bin where
- * their mass reaches need (those above it are all kept).  Returns 0, or,
+ * need is what they must supply beyond the e >= hi (all kept): keeps the
+ * fewest largest whose mass reaches it (ties to the lower index) that
+ * min-p's floor allows, adds them to their blocks' sums, and zeroes the
+ * others.  Many candidates are first narrowed to the bin where their mass
+ * from the top reaches need (those above it are all kept).  Returns 0; or,
  * changing nothing, 1 if the e >= hi reach need alone (the threshold lies
- * above the window) and -1 if the candidates fall short (below it, unless
- * lo = 0: then, by rounding, all are kept). */
+ * above the window), -1 if the candidates fall short (it lies below; but
+ * where lo = 0 nothing lies below, and by rounding all are kept). */
 static LSM_SMALL int keep_candidates(T *e, double *bs, const uint32_t *idx, double *vals, size_t c, double need,
                                      double floor, T lo, double *h) {
     size_t ties = SIZE_MAX, k = c;
@@ -279,25 +309,36 @@ static LSM_SMALL int keep_candidates(T *e, double *bs, const uint32_t *idx, doub
     for (size_t i = 0; i < c; i++) vals[i] = e[idx[i]];
     int b = -2; /* no histogram */
     if (c >= HIST_MIN) {
-        b = bin_reaching(vals, c, h, &need);
+        mass_hist(vals, c, h);
+        b = bin_reaching(h, &need);
         k = 0;
         LSM_AS_WRITTEN
-        for (size_t i = 0; i < c; i++)
-            if (mass_bin((T)vals[i]) == (uint32_t)b) vals[k++] = vals[i];
+        for (size_t i = 0; i < c; i++) {
+            const double x = vals[i];
+            vals[k] = x, k += mass_bin((T)x) == (uint32_t)b;
+        }
     }
     if (b != -1) v = select_mass(vals, k, need, &ties);
     /* A target beyond the mass: within the bin (rounding), the whole bin is
      * kept; else the candidates fall short, unless they reach down to 0. */
     if (b >= 0 && ties == SIZE_MAX) v = bin_floor((uint32_t)b);
     else if (ties == SIZE_MAX && lo > 0) return -1;
+    /* Without branches on keep, which is as good as random near v; each
+     * block's kept candidates summed in index order, then into its sum. */
+    double acc = 0;
+    size_t blk = c > 0 ? idx[0] / DRAW_B : 0;
     LSM_AS_WRITTEN
     for (size_t i = 0; i < c; i++) {
-        const T x = e[idx[i]];
+        const size_t j = idx[i];
+        const T x = e[j];
         int keep = x > v;
         if (x == v && ties > 0) ties--, keep = 1;
-        if (keep && x >= floor) bs[idx[i] / DRAW_B] += x;
-        else e[idx[i]] = 0;
+        keep &= x >= floor;
+        if (j / DRAW_B != blk) bs[blk] += acc, acc = 0, blk = j / DRAW_B;
+        acc += keep ? x : 0;
+        e[j] = keep ? x : 0;
     }
+    if (c > 0) bs[blk] += acc;
     return 0;
 }
 
@@ -388,7 +429,7 @@ static LSM_SMALL void sample_row(const T *x, int32_t *index, T *logp, double u, 
     const size_t k = f->top_k < n ? f->top_k : 0;
     /* The compact path's k indices lie where the histogram would: with
      * k <= FILTER_MAX < HIST_MIN, filter_draw takes none. */
-    _Static_assert(FILTER_MAX * (sizeof(rank_t) + 4) <= MASS_BINS * sizeof(double), "k keys and indices in the histogram");
+    _Static_assert(FILTER_MAX * (sizeof(rank_t) + 4) <= MASS_BINS * sizeof(double), "keys and indices fit");
     rank_t *key = scratch;
     int32_t *kept = (int32_t *)(key + FILTER_MAX);
     size_t len = n;

@@ -146,6 +146,49 @@ describe('sample: the draws follow the filtered distribution', () => {
   });
 });
 
+describe('sample on long rows: top-p\'s window, its fallbacks, min-p and top-k', () => {
+  // Rows of 70001, long enough for the kernel's window on top-p (c/sample.h):
+  // a guess from every 17th logit, then one pass listing the candidates
+  // around it.  `smooth` is the usual case; `fooledUp` puts a middling logit
+  // at every sampled position and a few large ones elsewhere, so that the
+  // guess lies below the threshold for small p and above it for large p;
+  // `fooledDown` puts the large logits at the sampled positions only, so
+  // that the guess lies above the threshold for large p; `spiky` has a few
+  // logits far above a broad bulk, as language models' rows do.
+  const n = 70001, s = Math.floor(n / 4096), rng = seededRandom(3);
+  const gauss = () => Math.sqrt(-2 * Math.log(rng() + 2 ** -33)) * Math.cos(2 * Math.PI * rng());
+  const ROWS = {
+    smooth: Float32Array.from({ length: n }, () => 3 * gauss()),
+    fooledUp: Float32Array.from({ length: n }, (_, i) => (i % s === 0 ? 3 : i % 1000 === 1 ? 9 + rng() : 0)),
+    fooledDown: Float32Array.from({ length: n }, (_, i) => (i % s === 0 ? 6 + rng() : 4 * (rng() - 0.5))),
+    spiky: Float32Array.from({ length: n }, (_, i) => (i % 9973 === 7 ? 18 + 4 * rng() : 2 * gauss())),
+  };
+  const LONG = [{}, { topP: 0.1 }, { topP: 0.3 }, { topP: 0.9 }, { topP: 0.99 }, { topP: 0.9, minP: 0.02 },
+    { topK: 1000, topP: 0.9 }, { topK: 50, topP: 0.5 }, { minP: 0.3 }, { temperature: 0.7, topP: 0.8 }];
+  const R = 16;
+
+  test('every build draws the same tokens (and scalar and SIMD128 the same logProbs), all inside the exact filtered support, with its log-probability', () => {
+    for (const [rowName, row] of Object.entries(ROWS)) {
+      const x = repeated(row, R);
+      for (const [i, settings] of LONG.entries()) {
+        const exact = refFilteredDistribution(Float64Array.from(row), settings);
+        const draws = builds.map(({ name, api }) => ({ name, ...api.sample(x, { shape: [R, n], ...settings, seed: 500 + i }) }));
+        const what = `${rowName} ${JSON.stringify(settings)}`;
+        const scalar = draws.find((d) => d.name === 'scalar'), simd = draws.find((d) => d.name === 'simd');
+        assert.deepEqual(simd.logProbs, scalar.logProbs, `${what}: simd vs scalar logProbs`);
+        for (const d of draws) {
+          assert.deepEqual(d.indices, draws[0].indices, `${what}: ${d.name} vs ${draws[0].name}`);
+          for (let r = 0; r < R; r++) {
+            const j = d.indices[r], want = Math.log(exact[j]);
+            assert.ok(exact[j] > 0, `${what}: ${d.name} drew ${j}, outside the filtered support`);
+            assert.ok(Math.abs(d.logProbs[r] - want) <= 1e-5 * Math.max(1, Math.abs(want)), `${what}: ${d.name} token ${j}: ${d.logProbs[r]} vs ${want}`);
+          }
+        }
+      }
+    }
+  });
+});
+
 describe('sample: generators, order, temperature 0', () => {
   test('a seed gives the same draws on every build and every call; other seeds differ', () => {
     const x = X.subarray(0, 5000 * V);
