@@ -30,11 +30,12 @@ const files = new Map(packed.files.map((f) => [f.path, f]));
 // again with streamed softmax's store and rescale kernels (about 6.6 KB
 // packed, 14.4 KB unpacked; measured 364.8 KiB packed, 856.6 KiB unpacked),
 // and again with the pool's long-slice cut and topK's filter (measured
-// 369.1 KiB packed, 869.7 KiB unpacked), and again with sample's passes
-// by blocks and windows (3.5-4.0 KB raw a build; measured 381.3 KiB packed,
-// 890.3 KiB unpacked).
-const MAX_PACKED_BYTES = 384 * 1024;
-const MAX_UNPACKED_BYTES = 893 * 1024;
+// 369.1 KiB packed, 869.7 KiB unpacked); the masked blocks' fast exp took
+// them to 373.0 KiB packed, 894.9 KiB unpacked, and sample's passes by
+// blocks and windows (3.5-4.0 KB raw a build) to 386.3 KiB packed,
+// 916.5 KiB unpacked.
+const MAX_PACKED_BYTES = 388 * 1024;
+const MAX_UNPACKED_BYTES = 920 * 1024;
 
 const ALLOWED = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E(\.md|\.txt)?$/, /^js\/[\w.-]+\.(js|d\.ts|wasm)$/];
 
