@@ -249,15 +249,18 @@ static LSM_SMALL int bin_reaching(const double *h, double *need) {
 
 /* A guess at the window [*lo, *hi) that holds top-p's threshold, from every
  * s-th e (s = n / SAMPLE_N): the bins where the sample's mass from the top
- * reaches its share of need, WIN bins either side.  A sample of sum
- * ms stands for s ms, and the row's mass beyond that, top, is what it
- * misses: among the few largest e, or noise, s sqrt(sum e^2) for one
- * standard deviation (as if the elements were drawn at random).  The share
- * is taken both ways, with top counted above the sample and with top less
- * two deviations, and the window spans both.  A threshold among the few
- * largest is finer than a sample resolves: the window reaches down to the
- * sample's 8th largest at least (about 8s elements of the row above it).
- * A wrong guess costs another pass, never the result (filter_draw). */
+ * reaches its share of need, WIN bins either side.  Part of a sample of
+ * sum ms stands for s times itself, and the row's mass beyond that, top,
+ * is taken to lie above the sample: the share is need less top, as a
+ * fraction of mass less top, of that part, plus the sample's mass outside
+ * it.  Three guesses, and the window spans them: the whole sample; the
+ * same with two standard deviations of noise, s sqrt(sum e^2), allowed for
+ * (as if the elements were drawn at random); and the sample without its 8
+ * largest, which stand for themselves alone where they are among the
+ * row's largest.  A threshold among the few largest is finer than a
+ * sample resolves: the window reaches down to the sample's 8th largest at
+ * least (about 8s elements of the row lie above it).  A wrong guess costs
+ * another pass, never the result (filter_draw). */
 #define SAMPLE_N 4096
 #define WIN 3 /* bins either side */
 static LSM_SMALL void guess_window(const T *e, size_t n, double mass, double need, double *vals, double *h, T *lo,
@@ -277,15 +280,21 @@ static LSM_SMALL void guess_window(const T *e, size_t n, double mass, double nee
             }
     }
     mass_hist(vals, c, h);
-    int b[2];
+    double top8 = 0;
     LSM_AS_WRITTEN
-    for (int k = 0; k < 2; k++) {
-        double top = mass - (double)s * (ms + 2 * k * sqrt(sq));
+    for (int j = 0; j < 8; j++) top8 += big[j];
+    int b0 = MASS_BINS, b1 = -1;
+    LSM_AS_WRITTEN
+    for (int k = 0; k < 3; k++) {
+        /* The part of the sample that stands for s times itself, and the
+         * margin for noise. */
+        const double part = k == 2 ? ms - top8 : ms, noise = k == 1 ? 2 * sqrt(sq) : 0;
+        double top = mass - (double)s * (part + noise);
         top = top > 0 ? top : 0;
-        double share = mass > top ? (need - top) / (mass - top) * ms : 0;
-        b[k] = bin_reaching(h, &share);
+        double share = (mass > top ? (need - top) / (mass - top) * part : 0) + (ms - part);
+        const int b = bin_reaching(h, &share);
+        b0 = b < b0 ? b : b0, b1 = b > b1 ? b : b1;
     }
-    const int b0 = b[0] < b[1] ? b[0] : b[1], b1 = b[0] < b[1] ? b[1] : b[0];
     const T l = b0 < WIN ? 0 : bin_floor((uint32_t)b0 - WIN);
     *lo = l < big[7] ? l : (T)big[7];
     *hi = b1 + WIN + 1 > MASS_BINS ? INFINITY : bin_floor((uint32_t)b1 + WIN + 1);
