@@ -10,6 +10,7 @@
 #ifndef LSM_PASSES_H
 #define LSM_PASSES_H
 #include <math.h>
+#include <string.h>
 #include "blocks.h"
 #include "exp.h"
 
@@ -134,15 +135,40 @@ static LSM_INLINE void load_block(V xv[NV], const T *x, size_t n, T pad) {
     for (int u = 0; u < NV; u++) xv[u] = n >= (size_t)(u + 1) * VL ? v_load(x + u * VL) : v_load_part(x, u * VL, n, pad);
 }
 
-/* A slice's total over its lanes: of the sums, or (count) of the counts of
- * terms at the max.  The lanes are added pairwise, in one fixed order, so
- * that every build rounds the same way. */
-static inline double lanes_total(const totals *tot, int count) {
-    double t[LANES];
-    for (int i = 0; i < LANES; i++) t[i] = count ? tot->count[i] : lane_sum(tot, i);
+/* The lanes' values added pairwise, in one fixed order, so that every
+ * build rounds the same way. */
+static inline double pairwise_total(double t[LANES]) {
     for (int w = LANES / 2; w > 0; w /= 2)
         for (int i = 0; i < w; i++) t[i] += t[i + w];
     return t[0];
+}
+
+/* A slice's total over its lanes: of the sums, or (count) of the counts of
+ * terms at the max. */
+static inline double lanes_total(const totals *tot, int count) {
+    double t[LANES];
+    for (int i = 0; i < LANES; i++) t[i] = count ? tot->count[i] : lane_sum(tot, i);
+    return pairwise_total(t);
+}
+
+/* lanes_total of the totals that one flush of p into zeroed totals leaves:
+ * TwoSum of 0 and a lane's partial b gives sum b and comp 0 (b + 0 is
+ * exact; where b is inf or NaN, comp's NaN is dropped), and a count's 0 + b
+ * is exact, so each lane is its partial, and the same tree gives the same
+ * bits.  The partials lie in lane order in every build (W and V are LANES
+ * doubles and LANES elements). */
+static inline double partial_total(const partial *p, int count) {
+    double t[LANES];
+    if (count) {
+        T n[LANES];
+        _Static_assert(sizeof p->count == sizeof n, "counts in lane order");
+        memcpy(n, p->count, sizeof n);
+        for (int i = 0; i < LANES; i++) t[i] = n[i];
+    } else {
+        _Static_assert(sizeof p->sum == sizeof t, "sums in lane order");
+        memcpy(t, p->sum, sizeof t);
+    }
+    return pairwise_total(t);
 }
 
 /* Sum of exp over a whole slice in double, without the shift: scipy's own

@@ -43,27 +43,33 @@ static T slice_max(const T *xs, const lsm_plan *p) {
 /* Pass 2 over the run of n elements at x, every lane shifted by c (at_max =
  * m - c), into the slice's totals; softmax stores the exps at e_out.  Whole
  * blocks first, a flush every FLUSH of them; then the tail, as one padded
- * block. */
-static inline void run_expsum(const T *x, T *e_out, size_t n, T c, T at_max, totals *tot, int mode, int general) {
-    partial p;
+ * block.  The partial sums are the caller's: with tot null, a run of at
+ * most one block leaves them unflushed in *p (one_slice). */
+static inline void run_expsum_into(const T *x, T *e_out, size_t n, T c, T at_max, partial *p, totals *tot, int mode,
+                                   int general) {
     V cv[NV], mv[NV];
-    partial_clear(&p);
+    partial_clear(p);
     for (int u = 0; u < NV; u++) cv[u] = v_splat(c), mv[u] = v_splat(at_max);
     size_t i = 0;
     while (i + LANES <= n) {
         size_t end = i + FLUSH * LANES <= n ? i + FLUSH * LANES : n - (n - i) % LANES;
-        for (; i < end; i += LANES) expsum_block(&p, x + i, mode == SUM_STORE ? e_out + i : 0, cv, mv, mode, general);
-        partial_flush(&p, tot, mode);
+        for (; i < end; i += LANES) expsum_block(p, x + i, mode == SUM_STORE ? e_out + i : 0, cv, mv, mode, general);
+        if (tot) partial_flush(p, tot, mode);
     }
     if (i < n) {
         T e[LANES];
         V xv[NV];
         load_block(xv, x + i, n - i, -INFINITY);
-        expsum_vectors(&p, xv, e, cv, mv, mode, general, n - i);
+        expsum_vectors(p, xv, e, cv, mv, mode, general, n - i);
         if (mode == SUM_STORE)
             for (size_t k = 0; i + k < n; k++) e_out[i + k] = e[k];
-        partial_flush(&p, tot, mode);
+        if (tot) partial_flush(p, tot, mode);
     }
+}
+
+static inline void run_expsum(const T *x, T *e_out, size_t n, T c, T at_max, totals *tot, int mode, int general) {
+    partial p;
+    run_expsum_into(x, e_out, n, c, at_max, &p, tot, mode, general);
 }
 
 /* Pass 3 over the run at x: log_softmax's (x - m) - log S, or softmax's
@@ -157,28 +163,41 @@ static void short_rows_group(const T *x, T *y, T *sign, const lsm_plan *p, const
     }
 }
 
-/* One slice by itself: passes 1 to 3 over its runs, in padded blocks. */
+/* One slice by itself: passes 1 to 3 over its runs, in padded blocks.
+ * A slice of one block (a single run of at most LANES: a [1, 10] call)
+ * keeps its sums in the partial: flushing it into zeroed totals, and the
+ * zeroing, took longer than its exps.  The same bits: see partial_total. */
 static void one_slice(const T *x, T *y, T *sign, const lsm_plan *p, size_t at, size_t slice, int op) {
     const lsm_dim *red = p->dims + p->n_outer;
     const int mode = sum_mode(op);
+    const int one_block = p->n_red == 0 && p->run <= LANES;
     const T *xs = x + at;
     lsm_cursor rc;
     T m = slice_max(xs, p);
     const int general = !isfinite(m);
     m = shift_of(m, op);
 
-    totals tot = {0};
+    partial part;
+    totals tot;
+    if (!one_block) memset(&tot, 0, sizeof tot);
     cursor_reset(&rc, p->n_red);
     const T shift = sum_shift(m, mode);
-    do run_expsum(xs + rc.offset, op == OP_SOFTMAX ? y + at + rc.offset : 0, p->run, shift, m - shift, &tot, mode,
-                  general);
+    do run_expsum_into(xs + rc.offset, op == OP_SOFTMAX ? y + at + rc.offset : 0, p->run, shift, m - shift, &part,
+                       one_block ? 0 : &tot, mode, general);
     while (cursor_next(&rc, red, p->n_red));
 
-    const double c = op == OP_LOGSUMEXP ? lanes_total(&tot, 1) : 0;
+    double s, c = 0;
+    if (one_block) {
+        s = partial_total(&part, 0);
+        if (op == OP_LOGSUMEXP) c = partial_total(&part, 1);
+    } else {
+        s = lanes_total(&tot, 0);
+        if (op == OP_LOGSUMEXP) c = lanes_total(&tot, 1);
+    }
     T *ys = op == OP_LOGSUMEXP ? y + slice : y + at;
     T e_max[VL] = {1};
     if (op == OP_LOGSUMEXP && shift != m) v_store(e_max, v_exp_lo_fast(v_splat(m - shift), v_splat(0), 0));
-    slice_finish(xs, ys, sign ? sign + slice : 0, p, m, e_max[0], lanes_total(&tot, 0), c, op);
+    slice_finish(xs, ys, sign ? sign + slice : 0, p, m, e_max[0], s, c, op);
 }
 
 /* Side by side, w slices cost `run` blocks; one by one, w blocks per block
