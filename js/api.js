@@ -18,33 +18,47 @@ const SMALL = 32;
 const HALF_BITS = { f16: { [-Infinity]: 0xfc00, [-1]: 0xbc00 }, bf16: { [-Infinity]: 0xff80, [-1]: 0xbf80 } };
 
 /** n elements of `data` into h from element index `at`. */
-function copyIn(h, at, data) {
-  const n = data.length;
+function copyIn(h, at, data, n) {
   if (n > SMALL) h.set(data, at);
   else for (let i = 0; i < n; i++) h[at + i] = data[i];
 }
 
-/** n elements of h from `at`, into `out` or a fresh array like h. */
-function copyOut(h, at, n, out) {
+/** n elements of h (float32 if f32, else float64) from `at`, into `out` or a fresh array like h. */
+function copyOut(h, f32, at, n, out) {
   if (n > SMALL) {
     if (out === undefined) return h.slice(at, at + n);
     out.set(h.subarray(at, at + n));
     return out;
   }
-  if (out === undefined) out = new h.constructor(n);
+  // The constructor named, not h.constructor: a property lookup, then a
+  // construct call V8 cannot specialise.
+  if (out === undefined) out = f32 ? new Float32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = h[at + i];
   return out;
 }
 
+// The last `out` found in another buffer than its x, and that x.  A view's
+// buffer never changes, so a call that repeats both skips reading the two
+// buffers: about 35 ns in Node 20, where a [1, 10] call's kernel takes 80.
+// Kept only where both buffers are small, since it keeps them alive until
+// another `out` comes.
+let apartOut = null, apartX = null;
+const APART_BYTES = 1024;
+
 /**
  * `out` the fast path takes: none, the input itself (in place, where the
- * result has x's length), or a same-type array of the result's `length` in
- * another buffer.  Anything else goes through resolve(), which checks it.
+ * result has x's length n), or a same-type array of the result's `length`
+ * in another buffer.  Anything else goes through resolve(), which checks it.
  */
-function fastOut(x, out, length = x.length) {
-  if (out === undefined || (out === x && length === x.length)) return true;
+function fastOut(x, n, out, length) {
+  if (out === undefined || (out === x && length === n)) return true;
   const Type = x instanceof Float32Array ? Float32Array : Float64Array;
-  return ArrayBuffer.isView(out) && out instanceof Type && out.length === length && out.buffer !== x.buffer;
+  if (!(ArrayBuffer.isView(out) && out instanceof Type && out.length === length)) return false;
+  if (out === apartOut && x === apartX) return true;
+  const ob = out.buffer, xb = x.buffer;
+  if (ob === xb) return false;
+  if (ob.byteLength <= APART_BYTES && xb.byteLength <= APART_BYTES) apartOut = out, apartX = x;
+  return true;
 }
 
 /**
@@ -54,37 +68,75 @@ function fastOut(x, out, length = x.length) {
 export function bindApi(k) {
   const stream = bindStream(k);
   const { regions, put, take, takeInto } = stager(k);
-  // The encoded plan of the last fast-path call: calls tend to repeat a shape.
-  let lastRows = 0, lastCols = 0, lastWords = null;
+  // The fast path's kernels, [float32, float64] for each op, looked up
+  // once: a lookup by name on the exports object showed in a [1, 10] call.
+  const fastKernels = (op) => [k.exports[KERNELS[op].f32], k.exports[KERNELS[op].f64]];
+  const LOG_SOFTMAX = fastKernels('logSoftmax'), SOFTMAX = fastKernels('softmax'), LOG_SUM_EXP = fastKernels('logSumExp');
+  // The encoded plan of the last fast-path call: calls tend to repeat a
+  // shape.  A plain array: a typed array's length and byteLength are calls
+  // into V8 here (about 3 and 12 ns in Node 20), which a [1, 10] call notices.
+  let lastRows = 0, lastCols = 0, lastWords = [];
   function rowsWords(rows, cols) {
     if (rows !== lastRows || cols !== lastCols) {
-      lastWords = encodeBlocks(planBlocks([rows, cols], [1]));
+      lastWords = Array.from(encodeBlocks(planBlocks([rows, cols], [1])));
       lastRows = rows;
       lastCols = cols;
     }
     return lastWords;
   }
 
-  /** Plan words at the arena base, then `data`; returns data's element index in `h`. */
-  function writeOperands(heap, h, base, pData, words, data) {
-    const u32 = heap.u32, p = base >>> 2, at = (base + pData) / data.BYTES_PER_ELEMENT;
+  /**
+   * A fast-path call's operands at the arena base: its plan's `words`, then
+   * from pData (their bytes, aligned) x's n elements (f32: float32, else
+   * float64), with room for `outBytes` after them.  Returns the base.
+   */
+  function fastOperands(x, f32, n, words, pData, outBytes) {
+    const bytes = f32 ? 4 * n : 8 * n;
+    const base = k.reserve(pData + (outBytes === 0 ? bytes : align16(bytes) + outBytes));
+    const heap = k.heap(), u32 = heap.u32, p = base >>> 2;
     for (let i = 0; i < words.length; i++) u32[p + i] = words[i];
-    copyIn(h, at, data);
-    return at;
+    copyIn(f32 ? heap.f32 : heap.f64, (base + pData) / (f32 ? 4 : 8), x, n);
+    return base;
   }
 
   // log_softmax and softmax run in place inside wasm memory: the kernel
   // overwrites the copy of x.  A mask sets the masked entries to -inf
   // before (so that they take no part in the max or the sum) and their
   // results to 0 or -inf after (unmask).
-  function elementwise(fn, x, opts) {
-    const fast = fastRows(fn, x, opts);
-    if (fast && fastOut(x, opts?.out)) {
-      if (!streams(x.byteLength)) return run(KERNELS[fn], rowsWords(fast.rows, fast.cols), x, opts?.out);
-      const out = opts?.out ?? new x.constructor(x.length);
-      stream.run(fn, x instanceof Float32Array ? 'f32' : 'f64', x, planBlocks([fast.rows, fast.cols], [1]), out);
-      return out;
+  //
+  // The common call (fastRows) in memory at once is all of elementwise, so
+  // that V8 inlines it into logSoftmax and softmax, and runRows into it; any
+  // other call is elementwiseCall's.
+  function elementwise(fn, kernels, x, opts) {
+    const cols = fastRows(fn, x, opts);
+    if (cols !== 0) {
+      const given = opts?.out, n = x.length, f32 = x instanceof Float32Array;
+      if (fastOut(x, n, given, n)) {
+        if (!streams(f32 ? 4 * n : 8 * n)) return runRows(f32 ? kernels[0] : kernels[1], x, f32, n, cols, given);
+        return elementwiseStream(fn, x, f32, n, Math.abs(cols), given);
+      }
     }
+    return elementwiseCall(fn, x, opts);
+  }
+
+  /** The common call in memory at once: one kernel over the rows of x, in place in wasm memory. */
+  function runRows(kernel, x, f32, n, cols, out) {
+    if (cols < 0) cols = -cols;
+    const words = rowsWords(n / cols, cols), pData = align16(4 * words.length);
+    const base = fastOperands(x, f32, n, words, pData, 0);
+    kernel(base + pData, base + pData, base);
+    const heap = k.heap();
+    return copyOut(f32 ? heap.f32 : heap.f64, f32, (base + pData) / (f32 ? 4 : 8), n, out);
+  }
+
+  function elementwiseStream(fn, x, f32, n, cols, given) {
+    const out = given ?? new x.constructor(n);
+    stream.run(fn, f32 ? 'f32' : 'f64', x, planBlocks([n / cols, cols], [1]), out);
+    return out;
+  }
+
+  /** elementwise for any call but the common one (fastRows). */
+  function elementwiseCall(fn, x, opts) {
     const call = resolve(fn, x, opts, HOST);
     const n = call.count, ct = call.ctype, half = isHalf(call.dtype);
     const Type = resultType(call.dtype, call.bits);
@@ -141,39 +193,31 @@ export function bindApi(k) {
       resultType(call.dtype, call.bits) === Type && (call.out === undefined || call.out === null || call.out.buffer !== o.data.buffer || call.out === o.data);
   }
 
-  function run(kernel, words, data, out) {
-    const f32 = data instanceof Float32Array;
-    const pData = align16(words.byteLength);
-    const base = k.reserve(pData + data.byteLength);
-    const heap = k.heap(), h = f32 ? heap.f32 : heap.f64;
-    const at = writeOperands(heap, h, base, pData, words, data);
-    k.exports[f32 ? kernel.f32 : kernel.f64](base + pData, base + pData, base);
-    return copyOut(h, at, data.length, out);
-  }
-
-  /** logsumexp of each row of a fast-path call: plan, data, then one result per row. */
-  function rowsLogSumExp(x, { rows, cols, scalar }, out) {
-    const f32 = x instanceof Float32Array;
-    if (streams(x.byteLength)) {
+  /** logsumexp of each row of a fast-path call (fastRows's `cols`): plan, data, then one result per row. */
+  function rowsLogSumExp(x, f32, n, cols, out) {
+    const scalar = cols < 0;
+    if (scalar) cols = -cols;
+    const rows = n / cols;
+    if (streams(f32 ? 4 * n : 8 * n)) {
       const value = out ?? new x.constructor(rows);
       stream.run('logSumExp', f32 ? 'f32' : 'f64', x, planBlocks([rows, cols], [1]), value, null);
       return scalar ? value[0] : value;
     }
-    const words = rowsWords(rows, cols);
-    const pData = align16(words.byteLength), pOut = pData + align16(x.byteLength);
-    const base = k.reserve(pOut + rows * x.BYTES_PER_ELEMENT);
-    const heap = k.heap(), h = f32 ? heap.f32 : heap.f64;
-    writeOperands(heap, h, base, pData, words, x);
-    k.exports[f32 ? KERNELS.logSumExp.f32 : KERNELS.logSumExp.f64](base + pData, base + pOut, 0, base);
-    const at = (base + pOut) / x.BYTES_PER_ELEMENT;
+    const words = rowsWords(rows, cols), pData = align16(4 * words.length), pOut = pData + align16(f32 ? 4 * n : 8 * n);
+    const base = fastOperands(x, f32, n, words, pData, f32 ? 4 * rows : 8 * rows);
+    (f32 ? LOG_SUM_EXP[0] : LOG_SUM_EXP[1])(base + pData, base + pOut, 0, base);
+    const heap = k.heap(), h = f32 ? heap.f32 : heap.f64, at = (base + pOut) / (f32 ? 4 : 8);
     if (scalar && out === undefined) return h[at];
-    const value = copyOut(h, at, rows, out);
+    const value = copyOut(h, f32, at, rows, out);
     return scalar ? value[0] : value;
   }
 
   function logSumExp(a, opts) {
-    const fast = fastRows('logSumExp', a, opts);
-    if (fast && fastOut(a, opts?.out, fast.rows)) return rowsLogSumExp(a, fast, opts?.out);
+    const cols = fastRows('logSumExp', a, opts);
+    if (cols !== 0) {
+      const given = opts?.out, n = a.length;
+      if (fastOut(a, n, given, n / Math.abs(cols))) return rowsLogSumExp(a, a instanceof Float32Array, n, cols, given);
+    }
     const call = resolve('logSumExp', a, opts, HOST);
     const Type = resultType(call.dtype, call.bits), n = call.count, ct = call.ctype, size = BYTES[ct];
     const value = call.out ?? new Type(n), sign = call.returnSign ? new Type(n) : null;
@@ -211,8 +255,8 @@ export function bindApi(k) {
   }
 
   return {
-    logSoftmax: (x, opts) => elementwise('logSoftmax', x, opts),
-    softmax: (x, opts) => elementwise('softmax', x, opts),
+    logSoftmax: (x, opts) => elementwise('logSoftmax', LOG_SOFTMAX, x, opts),
+    softmax: (x, opts) => elementwise('softmax', SOFTMAX, x, opts),
     logSumExp,
   };
 }

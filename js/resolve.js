@@ -485,27 +485,30 @@ export function shapeResult(call, value, sign) {
  * (and an `out` the caller checks).  Whatever
  * this does not recognise goes through resolve(), which also reports every
  * error.
- * @returns {{rows: number, cols: number, scalar: boolean} | null}
+ * @returns {number} 0 for any other call; else the length of its rows
+ *   (x.length / rows), negative where the result is one number (logSumExp
+ *   over everything).  A number rather than an object: a [1, 10] call
+ *   noticed the allocation.
  */
 export function fastRows(fn, x, opts) {
   // isView: a Proxy of a typed array passes instanceof but not this.
-  if (!ArrayBuffer.isView(x) || !(x instanceof Float32Array || x instanceof Float64Array)) return null;
+  if (!ArrayBuffer.isView(x) || !(x instanceof Float32Array || x instanceof Float64Array)) return 0;
   const n = x.length;
-  if (n === 0) return null;
-  if (opts === undefined) return { rows: 1, cols: n, scalar: true };
-  if (opts === null || typeof opts !== 'object') return null;
-  if (opts.where !== undefined || opts.whereShape !== undefined || opts.dtype !== undefined) return null;
+  if (n === 0) return 0;
+  if (opts === undefined) return -n;
+  if (opts === null || typeof opts !== 'object') return 0;
+  if (opts.where !== undefined || opts.whereShape !== undefined || opts.dtype !== undefined) return 0;
   if (fn === 'logSumExp' && (opts.b !== undefined || opts.bShape !== undefined || opts.keepdims !== undefined ||
-      opts.returnSign !== undefined)) return null;
-  const { shape, axis } = opts;
+      opts.returnSign !== undefined)) return 0;
+  const shape = opts.shape, axis = opts.axis;
   const all = axis === undefined || axis === null;
   // Object.is: axis -0 is an error, which resolve() reports.
-  if (shape === undefined) return all || axis === -1 || Object.is(axis, 0) ? { rows: 1, cols: n, scalar: true } : null;
-  if (!Array.isArray(shape) || shape.length !== 2) return null;
-  const [r, c] = shape;
-  if (!(Number.isInteger(r) && Number.isInteger(c) && r > 0 && c > 0 && r * c === n)) return null;
-  if (all) return { rows: 1, cols: n, scalar: true };
-  return axis === -1 || axis === 1 ? { rows: r, cols: c, scalar: false } : null;
+  if (shape === undefined) return all || axis === -1 || Object.is(axis, 0) ? -n : 0;
+  if (!Array.isArray(shape) || shape.length !== 2) return 0;
+  const r = shape[0], c = shape[1];
+  if (!(Number.isInteger(r) && Number.isInteger(c) && r > 0 && c > 0 && r * c === n)) return 0;
+  if (all) return -n;
+  return axis === -1 || axis === 1 ? c : 0;
 }
 
 // ------------------------------------------------------------------- jobs ---
