@@ -72,30 +72,32 @@ export function bindApi(k) {
   // once: a lookup by name on the exports object showed in a [1, 10] call.
   const fastKernels = (op) => [k.exports[KERNELS[op].f32], k.exports[KERNELS[op].f64]];
   const LOG_SOFTMAX = fastKernels('logSoftmax'), SOFTMAX = fastKernels('softmax'), LOG_SUM_EXP = fastKernels('logSumExp');
-  // The encoded plan of the last fast-path call: calls tend to repeat a
-  // shape.  A plain array: a typed array's length and byteLength are calls
-  // into V8 here (about 3 and 12 ns in Node 20), which a [1, 10] call notices.
-  let lastRows = 0, lastCols = 0, lastWords = [];
-  function rowsWords(rows, cols) {
-    if (rows !== lastRows || cols !== lastCols) {
-      lastWords = Array.from(encodeBlocks(planBlocks([rows, cols], [1])));
-      lastRows = rows;
-      lastCols = cols;
+  /**
+   * The plan of `rows` rows of `cols` in the fast path's slot (wasm.js),
+   * written only where the slot holds another: calls tend to repeat a
+   * shape, and rewriting it cost a [1, 10] call 8 ns.  Returns its address.
+   * (A plan of two dims takes at most 6 words; the slot holds 8.)
+   */
+  function fastPlan(rows, cols) {
+    const slot = k.plan;
+    if (rows !== slot.rows || cols !== slot.cols) {
+      k.heap().u32.set(encodeBlocks(planBlocks([rows, cols], [1])), slot.at >>> 2);
+      slot.rows = rows;
+      slot.cols = cols;
     }
-    return lastWords;
+    return slot.at;
   }
 
   /**
-   * A fast-path call's operands at the arena base: its plan's `words`, then
-   * from pData (their bytes, aligned) x's n elements (f32: float32, else
-   * float64), with room for `outBytes` after them.  Returns the base.
+   * A fast-path call's operands: x's n elements (f32: float32, else
+   * float64) at the arena base, with room for `outBytes` after them.
+   * Returns the base.
    */
-  function fastOperands(x, f32, n, words, pData, outBytes) {
+  function fastOperands(x, f32, n, outBytes) {
     const bytes = f32 ? 4 * n : 8 * n;
-    const base = k.reserve(pData + (outBytes === 0 ? bytes : align16(bytes) + outBytes));
-    const heap = k.heap(), u32 = heap.u32, p = base >>> 2;
-    for (let i = 0; i < words.length; i++) u32[p + i] = words[i];
-    copyIn(f32 ? heap.f32 : heap.f64, (base + pData) / (f32 ? 4 : 8), x, n);
+    const base = k.reserve(outBytes === 0 ? bytes : align16(bytes) + outBytes);
+    const heap = k.heap();
+    copyIn(f32 ? heap.f32 : heap.f64, f32 ? base / 4 : base / 8, x, n);
     return base;
   }
 
@@ -122,11 +124,10 @@ export function bindApi(k) {
   /** The common call in memory at once: one kernel over the rows of x, in place in wasm memory. */
   function runRows(kernel, x, f32, n, cols, out) {
     if (cols < 0) cols = -cols;
-    const words = rowsWords(n / cols, cols), pData = align16(4 * words.length);
-    const base = fastOperands(x, f32, n, words, pData, 0);
-    kernel(base + pData, base + pData, base);
+    const plan = fastPlan(n / cols, cols), base = fastOperands(x, f32, n, 0);
+    kernel(base, base, plan);
     const heap = k.heap();
-    return copyOut(f32 ? heap.f32 : heap.f64, f32, (base + pData) / (f32 ? 4 : 8), n, out);
+    return copyOut(f32 ? heap.f32 : heap.f64, f32, f32 ? base / 4 : base / 8, n, out);
   }
 
   function elementwiseStream(fn, x, f32, n, cols, given) {
@@ -203,10 +204,10 @@ export function bindApi(k) {
       stream.run('logSumExp', f32 ? 'f32' : 'f64', x, planBlocks([rows, cols], [1]), value, null);
       return scalar ? value[0] : value;
     }
-    const words = rowsWords(rows, cols), pData = align16(4 * words.length), pOut = pData + align16(f32 ? 4 * n : 8 * n);
-    const base = fastOperands(x, f32, n, words, pData, f32 ? 4 * rows : 8 * rows);
-    (f32 ? LOG_SUM_EXP[0] : LOG_SUM_EXP[1])(base + pData, base + pOut, 0, base);
-    const heap = k.heap(), h = f32 ? heap.f32 : heap.f64, at = (base + pOut) / (f32 ? 4 : 8);
+    const plan = fastPlan(rows, cols), base = fastOperands(x, f32, n, f32 ? 4 * rows : 8 * rows);
+    const pOut = base + align16(f32 ? 4 * n : 8 * n);
+    (f32 ? LOG_SUM_EXP[0] : LOG_SUM_EXP[1])(base, pOut, 0, plan);
+    const heap = k.heap(), h = f32 ? heap.f32 : heap.f64, at = f32 ? pOut / 4 : pOut / 8;
     if (scalar && out === undefined) return h[at];
     const value = copyOut(h, f32, at, rows, out);
     return scalar ? value[0] : value;

@@ -102,7 +102,7 @@ async function compileSource(source) {
  *   builds, best first; the first this engine supports is taken, and none
  *   is an Error.  `module` self-hosts the wasm (a WebAssembly.Module, bytes,
  *   a URL, or a (promised) Response); it must be one of `build`.
- * @returns {Promise<object>} kernels: {build, exports, memory, reserve, heap}
+ * @returns {Promise<object>} kernels: {build, exports, memory, reserve, heap, plan}
  */
 export async function loadKernels({ build, module }) {
   let compiled, name;
@@ -134,7 +134,12 @@ export async function loadKernels({ build, module }) {
 
 function makeKernels(ex, build) {
   const memory = ex.memory;
-  const base = (ex.lsm_heap_base() + 15) & ~15;
+  // The 32 bytes at the heap base hold the plan of api.js's fast path (its
+  // rows and cols say which), and only that: a call that repeats the last
+  // shape leaves it as it is.  The arena, where every call lays out its
+  // operands, follows.
+  const plan = { at: (ex.lsm_heap_base() + 15) & ~15, rows: 0, cols: 0 };
+  const base = plan.at + 32;
   // Only reserve() grows memory (the kernels never do), so the size and the
   // views can be kept here: reading memory.buffer is a call into the engine,
   // which a 10-element softmax notices.
@@ -174,5 +179,5 @@ function makeKernels(ex, build) {
     return views;
   }
 
-  return { build, exports: ex, memory, reserve, heap };
+  return { build, exports: ex, memory, reserve, heap, plan };
 }

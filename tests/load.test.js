@@ -80,6 +80,31 @@ test('logSumExp writes its values to out when given one', async () => {
     { name: 'RangeError', message: 'out has length 4; the result has 2' });
 });
 
+test('the fast path\'s plan, kept between calls, stays right whatever runs in between', async () => {
+  for (const build of BUILDS) {
+    const lsm = await load({ build });
+    const x = Float32Array.from({ length: 30 }, (_, i) => 5 * Math.sin(i));
+    const big = new Float64Array(1 << 17); // 1 MiB: grows memory
+    // Each call alone on a fresh instance gives the reference bits.
+    const calls = [
+      (f) => f.logSoftmax(x, { shape: [3, 10], axis: -1 }),
+      (f) => f.softmax(x, { shape: [3, 10], axis: 0 }),
+      (f) => f.logSoftmax(x, { shape: [3, 10], axis: -1 }),
+      (f) => f.topK(x, 2, { shape: [3, 10] }).values,
+      (f) => f.logSoftmax(x, { shape: [3, 10], axis: -1 }),
+      (f) => f.logSumExp(x, { shape: [3, 10], axis: -1, b: 2 }),
+      (f) => f.logSumExp(x, { shape: [3, 10], axis: -1 }),
+      (f) => f.softmax(big)[0],
+      (f) => f.logSumExp(x, { shape: [3, 10], axis: -1 }),
+      (f) => f.softmax(x.subarray(0, 10)),
+      (f) => f.logSoftmax(x, { shape: [3, 10], axis: -1 }),
+    ];
+    for (const [i, call] of calls.entries()) {
+      assert.deepEqual(call(lsm), call(await load({ build })), `${build}, call ${i}`);
+    }
+  }
+});
+
 test('load({ build }) of a build the engine lacks rejects with the library\'s message, before fetching it', (t) => {
   // A Node whose V8 runs relaxed SIMD only behind a flag, run without it.
   const code = `import { load } from './js/index.js';
