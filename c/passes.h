@@ -70,11 +70,17 @@ static LSM_INLINE void expsum_vectors(partial *p, const V xv[NV], T *e_out, cons
         for (int u = 0; u < NV; u++) keep[u] = v_lanes_before(u * VL, n), t[u] = v_keep_or(t[u], keep[u], NAN);
     const int with_lo = mode == SUM_STORE;
     const int slow = general || block_needs_slow_exp(t);
-    if (slow && (general || block_has_subnormal_exps(t))) {
+    /* log_softmax's sum (SUM_ONLY) drops subnormal exps too, and so needs
+     * no range test: its t = x - c has the max term exp(m - c) >= e^-40
+     * (sum_shift), against which 2^32 terms below e^-87 weigh < 2^-36
+     * relative (c/README.md, section 2).  softmax stores each exp, and
+     * logsumexp's split shows a sum as small as one subnormal exp
+     * (logsumexp([0, -90]) is e^-90), so both keep them. */
+    if (slow && (general || (mode != SUM_ONLY && block_has_subnormal_exps(t)))) {
         for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo(t[u], lo[u], with_lo) : v_splat(0);
     } else {
-        /* Lanes below the fast exp's range (with no subnormal exp in the
-         * block, below EXP_LO: masked logits, t = -inf) have exp +0: they
+        /* Lanes below the fast exp's range (below EXP_LO, or dropped as
+         * above: masked logits, t = -inf) have exp +0: they
          * are computed at EXP_FAST_LO and cleared, three instructions a
          * vector where the general exp's two-step scaling and selects cost
          * a masked row a third more time.  Kept lanes get v_exp_lo's bits;
