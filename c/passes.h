@@ -80,17 +80,16 @@ static LSM_INLINE void expsum_vectors(partial *p, const V xv[NV], T *e_out, cons
         for (int u = 0; u < NV; u++) e[u] = (size_t)u * VL < n ? v_exp_lo(t[u], lo[u], with_lo) : v_splat(0);
     } else {
         /* Lanes below the fast exp's range (below EXP_LO, or dropped as
-         * above: masked logits, t = -inf) have exp +0: they
-         * are computed at EXP_FAST_LO and cleared, three instructions a
-         * vector where the general exp's two-step scaling and selects cost
-         * a masked row a third more time.  Kept lanes get v_exp_lo's bits;
-         * a NaN stays NaN (pmax keeps its first operand where the compare
-         * fails).  One copy of the fast exp serves both kinds of block (a
-         * second cost the SIMD128 build 14 KB): the pmax changes nothing
-         * where no lane is below the range, and the clearing runs only
-         * where one is. */
+         * above: masked logits, t = -inf) have exp +0: they are computed at
+         * EXP_FAST_LO (the scalar build takes them as they are, vec_f32.h)
+         * and cleared, a few instructions a vector where the general exp's
+         * two-step scaling and selects cost a masked row a third more time.
+         * Kept lanes get v_exp_lo's bits; a NaN stays NaN.  One copy of the
+         * fast exp serves both kinds of block (a second cost the SIMD128
+         * build 14 KB): raising t changes nothing where no lane is below
+         * the range, and the clearing runs only where one is. */
         for (int u = 0; u < NV; u++)
-            e[u] = (size_t)u * VL < n ? v_exp_lo_fast(v_pmax(t[u], v_splat(EXP_FAST_LO)), lo[u], with_lo) : v_splat(0);
+            e[u] = (size_t)u * VL < n ? v_exp_lo_fast(v_floor_for_clear(t[u]), lo[u], with_lo) : v_splat(0);
         if (slow)
             for (int u = 0; u < NV; u++) e[u] = v_clear_below(e[u], t[u], EXP_FAST_LO);
     }

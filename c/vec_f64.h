@@ -79,6 +79,7 @@ static inline int v_any_in_n(const V *t, int n, double lo, double hi) {
 }
 /* e with the lanes where t < c cleared (NaN t keeps). */
 static inline V v_clear_below(V e, V t, double c) { return wasm_v128_andnot(e, wasm_f64x2_lt(t, wasm_f64x2_splat(c))); }
+static inline V v_floor_for_clear(V t) { return wasm_f64x2_pmax(t, wasm_f64x2_splat(EXP_FAST_LO)); }
 static inline V v_scale(V y, V z) {
     V k = wasm_i64x2_shr(wasm_i64x2_sub(z, wasm_f64x2_splat(EXP_MAGIC)), EXP_TABLE_BITS);
     V k1 = wasm_i64x2_shr(k, 1);
@@ -160,7 +161,7 @@ static inline V v_pmax(V a, V b) { return a < b ? b : a; }
 static inline V v_pmin(V a, V b) { return b < a ? b : a; }
 static inline V v_one_if_eq(V t, V v) { return t == v ? 1.0 : 0.0; }
 static inline V v_clear_if_eq(V e, V t, V v) { return t == v ? 0.0 : e; }
-static inline V v_zero_nan(V v) { return v == v ? v : 0.0; }
+static inline V v_zero_nan(V v) { return f64_from_bits(f64_bits(v) & -(uint64_t)(v == v)); }
 static inline V v_scale_normal(V y, V z) { return y * f64_from_bits(f64_bits(z) >> EXP_TABLE_BITS << 52); }
 static inline int v_any_below_n(const V *t, int n, double lo) {
     int below = 0;
@@ -169,10 +170,12 @@ static inline int v_any_below_n(const V *t, int n, double lo) {
 }
 static inline int v_any_in_n(const V *t, int n, double lo, double hi) {
     int in = 0;
-    for (int u = 0; u < n; u++) in |= t[u] >= lo && t[u] < hi;
+    for (int u = 0; u < n; u++) in |= (t[u] >= lo) & (t[u] < hi); /* &, not &&: no branch per lane */
     return in;
 }
-static inline V v_clear_below(V e, V t, double c) { return t < c ? 0.0 : e; }
+/* As vec_f32.h's. */
+static inline V v_clear_below(V e, V t, double c) { return f64_from_bits(f64_bits(e) & ((uint64_t)(t < c) - 1)); }
+static inline V v_floor_for_clear(V t) { return t; }
 static inline V v_scale(V y, V z) {
     int64_t k = (int64_t)(f64_bits(z) - f64_bits(EXP_MAGIC)) >> EXP_TABLE_BITS;
     int64_t k1 = k >> 1, k2 = k - k1;
