@@ -200,8 +200,11 @@ static inline int v_any_in_n(const V *t, int n, float lo, float hi) {
 /* Data-dependent selects as integer operations: V8 compiles a float select
  * to a branch, which a random mask mispredicts at every masked lane (a
  * quarter masked made rows 1.6-2.2x slower).  The exp of a lane to be
- * cleared is taken as it is: wasm's arithmetic never traps, and its scale
- * factor 2^n is never subnormal (its mantissa bits are 0). */
+ * cleared is taken as it is, with no select to raise t first: wasm's
+ * arithmetic never traps, and whatever it gives is cleared.  (A masked
+ * lane, t = -inf, makes only NaN; a lane just below EXP_FAST_LO, which
+ * log_softmax's sum drops, may round a product into the subnormal range,
+ * slowly on x86, as the SIMD builds' v_floor_for_clear avoids.) */
 static inline V v_clear_below(V e, V t, float c) { return f32_from_bits(f32_bits(e) & ((uint32_t)(t < c) - 1)); }
 static inline V v_floor_for_clear(V t) { return t; }
 static inline V v_scale(V y, V z) {
