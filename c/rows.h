@@ -53,7 +53,15 @@ static inline void run_expsum_into(const T *x, T *e_out, size_t n, T c, T at_max
     size_t i = 0;
     while (i + LANES <= n) {
         size_t end = i + FLUSH * LANES <= n ? i + FLUSH * LANES : n - (n - i) % LANES;
-        for (; i < end; i += LANES) expsum_block(p, x + i, mode == SUM_STORE ? e_out + i : 0, cv, mv, mode, general);
+        /* The scalar build gives log_softmax's sum (the most common pass
+         * 2) a loop of its own, free of the other modes' code: 18% faster
+         * rows there (V8 compiles the block's 16 scalar lanes better).
+         * The SIMD builds gain under 5%, for 5-8 KB each. */
+        if (!LSM_SIMD && sizeof(T) == 4 && mode == SUM_ONLY)
+            for (; i < end; i += LANES) expsum_block(p, x + i, 0, cv, mv, SUM_ONLY, general);
+        else
+            for (; i < end; i += LANES)
+                expsum_block(p, x + i, mode == SUM_STORE ? e_out + i : 0, cv, mv, mode, general);
         if (tot) partial_flush(p, tot, mode);
     }
     if (i < n) {

@@ -30,7 +30,6 @@ typedef float T;
  * where 2^n splits into two normal powers of two (see exp.h). */
 #define EXP_LO (-104.0f)
 #define EXP_HI 89.0f
-#define EXP_LO_MAX 0x1p-16f /* > ulp(104)/2: bound on the TwoSum correction (exp.h) */
 #define EXP_LOG2E 0x1.715476p+0f
 /* t*log2e + MAGIC rounds to an integer n and holds n + 127 in the low
  * mantissa bits, so that shifting them into the exponent field gives 2^n. */
@@ -87,8 +86,6 @@ static inline V v_pmin(V a, V b) { return wasm_f32x4_pmin(a, b); }
 /* 1 where t == v, else 0; and e with the lanes where t == v cleared. */
 static inline V v_one_if_eq(V t, V v) { return wasm_v128_and(wasm_f32x4_eq(t, v), wasm_f32x4_splat(1.0f)); }
 static inline V v_clear_if_eq(V e, V t, V v) { return wasm_v128_andnot(e, wasm_f32x4_eq(t, v)); }
-/* v with NaN lanes replaced by +0. */
-static inline V v_zero_nan(V v) { return wasm_v128_and(v, wasm_f32x4_eq(v, v)); }
 /* y * 2^n for n in the normal range: the low bits of z hold n + 127. */
 static inline V v_scale_normal(V y, V z) { return wasm_f32x4_mul(y, wasm_i32x4_shl(z, 23)); }
 /* Whether some lane of t[0..n) is below lo < 0.  Negative floats order by
@@ -185,7 +182,6 @@ static inline V v_pmax(V a, V b) { return a < b ? b : a; }
 static inline V v_pmin(V a, V b) { return b < a ? b : a; }
 static inline V v_one_if_eq(V t, V v) { return t == v ? 1.0f : 0.0f; }
 static inline V v_clear_if_eq(V e, V t, V v) { return t == v ? 0.0f : e; }
-static inline V v_zero_nan(V v) { return f32_from_bits(f32_bits(v) & -(uint32_t)(v == v)); }
 static inline V v_scale_normal(V y, V z) { return y * f32_from_bits(f32_bits(z) << 23); }
 static inline int v_any_below_n(const V *t, int n, float lo) {
     int below = 0;
@@ -197,15 +193,20 @@ static inline int v_any_in_n(const V *t, int n, float lo, float hi) {
     for (int u = 0; u < n; u++) in |= (t[u] >= lo) & (t[u] < hi); /* &, not &&: no branch per lane */
     return in;
 }
-/* Data-dependent selects as integer operations: V8 compiles a float select
- * to a branch, which a random mask mispredicts at every masked lane (a
- * quarter masked made rows 1.6-2.2x slower).  The exp of a lane to be
- * cleared is taken as it is, with no select to raise t first: wasm's
- * arithmetic never traps, and whatever it gives is cleared.  (A masked
- * lane, t = -inf, makes only NaN; a lane just below EXP_FAST_LO, which
- * log_softmax's sum drops, may round a product into the subnormal range,
- * slowly on x86, as the SIMD builds' v_floor_for_clear avoids.) */
-static inline V v_clear_below(V e, V t, float c) { return f32_from_bits(f32_bits(e) & ((uint32_t)(t < c) - 1)); }
+/* Data-dependent selects as integer operations, their masks opaque
+ * (simd.h): V8 compiles a float select to a branch, which a random mask
+ * mispredicts at every masked lane (a quarter masked made rows 1.6-2.2x
+ * slower).  The exp of a lane to be cleared is taken as it is, with no
+ * select to raise t first: wasm's arithmetic never traps, and whatever it
+ * gives is cleared.  (A masked lane, t = -inf, makes only NaN; a lane just
+ * below EXP_FAST_LO, which log_softmax's sum drops, may round a product
+ * into the subnormal range, slowly on x86, as the SIMD builds'
+ * v_floor_for_clear avoids.) */
+static inline V v_clear_below(V e, V t, float c) {
+    uint32_t keep = (uint32_t)(t < c) - 1;
+    LSM_OPAQUE(keep);
+    return f32_from_bits(f32_bits(e) & keep);
+}
 static inline V v_floor_for_clear(V t) { return t; }
 static inline V v_scale(V y, V z) {
     int32_t n = (int32_t)(f32_bits(z) - f32_bits(EXP_MAGIC));

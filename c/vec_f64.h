@@ -15,7 +15,6 @@ typedef double T;
 
 #define EXP_LO (-746.0)
 #define EXP_HI 710.0
-#define EXP_LO_MAX 0x1p-40 /* > ulp(746)/2: bound on the TwoSum correction (exp.h) */
 /* exp(t) = 2^k * 2^(j/128) * exp(r): n = round(t * 128/ln2) = 128 k + j,
  * r = t - n ln2/128, |r| <= ln2/256.  On so short an interval a degree-5
  * polynomial is within 6.7e-19 (0.006 ulp) of exp(r), against degree 11
@@ -61,7 +60,6 @@ static inline V v_pmax(V a, V b) { return wasm_f64x2_pmax(a, b); }
 static inline V v_pmin(V a, V b) { return wasm_f64x2_pmin(a, b); }
 static inline V v_one_if_eq(V t, V v) { return wasm_v128_and(wasm_f64x2_eq(t, v), wasm_f64x2_splat(1.0)); }
 static inline V v_clear_if_eq(V e, V t, V v) { return wasm_v128_andnot(e, wasm_f64x2_eq(t, v)); }
-static inline V v_zero_nan(V v) { return wasm_v128_and(v, wasm_f64x2_eq(v, v)); }
 /* 2^k from z: its low bits 128 (k + 1023) + j, without j, moved into the
  * exponent field. */
 static inline V v_scale_normal(V y, V z) { return wasm_f64x2_mul(y, wasm_i64x2_shl(wasm_u64x2_shr(z, EXP_TABLE_BITS), 52)); }
@@ -161,7 +159,6 @@ static inline V v_pmax(V a, V b) { return a < b ? b : a; }
 static inline V v_pmin(V a, V b) { return b < a ? b : a; }
 static inline V v_one_if_eq(V t, V v) { return t == v ? 1.0 : 0.0; }
 static inline V v_clear_if_eq(V e, V t, V v) { return t == v ? 0.0 : e; }
-static inline V v_zero_nan(V v) { return f64_from_bits(f64_bits(v) & -(uint64_t)(v == v)); }
 static inline V v_scale_normal(V y, V z) { return y * f64_from_bits(f64_bits(z) >> EXP_TABLE_BITS << 52); }
 static inline int v_any_below_n(const V *t, int n, double lo) {
     int below = 0;
@@ -174,7 +171,11 @@ static inline int v_any_in_n(const V *t, int n, double lo, double hi) {
     return in;
 }
 /* As vec_f32.h's. */
-static inline V v_clear_below(V e, V t, double c) { return f64_from_bits(f64_bits(e) & ((uint64_t)(t < c) - 1)); }
+static inline V v_clear_below(V e, V t, double c) {
+    uint64_t keep = (uint64_t)(t < c) - 1;
+    LSM_OPAQUE(keep);
+    return f64_from_bits(f64_bits(e) & keep);
+}
 static inline V v_floor_for_clear(V t) { return t; }
 static inline V v_scale(V y, V z) {
     int64_t k = (int64_t)(f64_bits(z) - f64_bits(EXP_MAGIC)) >> EXP_TABLE_BITS;
