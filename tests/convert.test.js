@@ -59,14 +59,14 @@ function convert(kernels, symbol, src, pieces = null) {
 
 const ALL16 = Uint16Array.from({ length: 65536 }, (_, h) => h);
 
-// The SIMD builds test each step of 16 elements and take a shorter sequence
-// where all of them lie in the common range (c/convert.c), so that in one
-// call most values meet only that one.  Spread 15 to a step, the 16th a
-// filler from outside the range, every value goes through the sequence the
-// filler sends its step to.
-const spreadAt = (i) => Math.floor(i / 15) * 16 + (i % 15);
+// The SIMD builds test each step of 16 elements, and the scalar build each
+// step of 8, and take a shorter sequence where all of them lie in the common
+// range (c/convert.c), so that in one call most values meet only that one.
+// Spread 7 to every 8, the 8th a filler from outside the range, every value
+// goes through the sequence the filler sends its step to, in every build.
+const spreadAt = (i) => Math.floor(i / 7) * 8 + (i % 7);
 function spread(src, filler) {
-  const out = new src.constructor(Math.ceil(src.length / 15) * 16).fill(filler);
+  const out = new src.constructor(Math.ceil(src.length / 7) * 8).fill(filler);
   src.forEach((v, i) => (out[spreadAt(i)] = v));
   return out;
 }

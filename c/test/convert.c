@@ -75,12 +75,13 @@ static double decode(uint32_t h, int ebits, int mbits) {
 
 /* Widens all 65536 patterns in calls of 1 to 7 elements (the scalar tails
  * of the SIMD build) and in one call (its vector loop), and checks each. */
-/* The SIMD loops test each step of 16 elements and take a shorter sequence
- * where all of them lie in the common range (convert.c), so that in a
- * plain run most values meet only that one.  Spread 15 to a step, the
- * 16th a filler from outside the range, every value goes through the
- * sequence the filler sends its step to.  STEPS steps hold all 65536. */
-enum { STEP = 16, PER_STEP = STEP - 1, STEPS = (65536 + PER_STEP - 1) / PER_STEP };
+/* The SIMD loops test each step of 16 elements, and the scalar build's
+ * each step of 8, and take a shorter sequence where all of them lie in
+ * the common range (convert.c), so that in a plain run most values meet
+ * only that one.  Spread 7 to every 8, the 8th a filler from outside the
+ * range, every value goes through the sequence the filler sends its step
+ * to, in both builds.  STEPS groups of 8 hold all 65536. */
+enum { STEP = 8, PER_STEP = STEP - 1, STEPS = (65536 + PER_STEP - 1) / PER_STEP };
 static inline uint32_t spread_at(uint32_t i) { return i / PER_STEP * STEP + i % PER_STEP; }
 
 /* Widens the 65536 patterns spread among fillers, as one call; out[h] is h's result. */
