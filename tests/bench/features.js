@@ -8,7 +8,9 @@
 //             workaround in JS: logSoftmax(x + log(mask)), the sum built per
 //             call;
 //   float16   logSoftmax and softmax of a Uint16Array of float16 bits against
-//             the same values as a Float32Array, in elements per second.
+//             the same values as a Float32Array, in elements per second,
+//             with fresh results and into `out` (arrays of the result type
+//             made once).
 // Prints a table of ratios (medians) per build.
 import { load } from '../../js/index.js';
 import { relaxedSimdSupported } from '../../js/wasm.js';
@@ -35,6 +37,7 @@ for (const build of builds) {
     const x16 = Float32Array.from(x32, (v) => v); // same length, float32: the baseline for bits
     const opts = { shape, axis: -1 };
     const masked = { ...opts, where }, half = { ...opts, dtype: 'float16' };
+    const into32 = { ...opts, out: new Float32Array(n) }, into16 = { ...half, out: new Uint16Array(n) };
     const entries = [
       { call: () => api.logSoftmax(x32, opts) },
       { call: () => api.logSoftmax(x32, masked) },
@@ -48,14 +51,17 @@ for (const build of builds) {
       { call: () => api.logSoftmax(bits, half) },
       { call: () => api.softmax(x16, opts) },
       { call: () => api.softmax(bits, half) },
+      { call: () => api.logSoftmax(x32, into32) },
+      { call: () => api.logSoftmax(bits, into16) },
     ];
-    const [plain, mask, workaround, f16, sm32, sm16] = (await timeSideBySide(entries, CFG)).map((r) => r.ms);
+    const [plain, mask, workaround, f16, sm32, sm16, out32, out16] = (await timeSideBySide(entries, CFG)).map((r) => r.ms);
     rows.push({
       build, shape: `[${shape}]`,
       'masked / unmasked (time)': (mask / plain).toFixed(2),
       'workaround / masked (time)': (workaround / mask).toFixed(2),
       'float16 / float32 logSoftmax (throughput)': (plain / f16).toFixed(2),
       'float16 / float32 softmax (throughput)': (sm32 / sm16).toFixed(2),
+      'float16 / float32 logSoftmax into out': (out32 / out16).toFixed(2),
       'unmasked float32 G/s': (n / plain / 1e6).toFixed(2),
     });
   }
