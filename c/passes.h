@@ -156,6 +156,15 @@ static inline double lanes_total(const totals *tot, int count) {
     return pairwise_total(t);
 }
 
+/* The pairwise total of NV partial sums' lanes: W is LANES doubles, in
+ * lane order, in every build. */
+static inline double w_total(const W w[NV]) {
+    double t[LANES];
+    _Static_assert(sizeof(W) * NV == sizeof t, "sums in lane order");
+    memcpy(t, w, sizeof t);
+    return pairwise_total(t);
+}
+
 /* lanes_total of the totals that one flush of p into zeroed totals leaves:
  * TwoSum of 0 and a lane's partial b gives sum b and comp 0 (b + 0 is
  * exact; where b is inf or NaN, comp's NaN is dropped), and a count's 0 + b
@@ -163,16 +172,12 @@ static inline double lanes_total(const totals *tot, int count) {
  * bits.  The partials lie in lane order in every build (W and V are LANES
  * doubles and LANES elements). */
 static inline double partial_total(const partial *p, int count) {
+    if (!count) return w_total(p->sum);
     double t[LANES];
-    if (count) {
-        T n[LANES];
-        _Static_assert(sizeof p->count == sizeof n, "counts in lane order");
-        memcpy(n, p->count, sizeof n);
-        for (int i = 0; i < LANES; i++) t[i] = n[i];
-    } else {
-        _Static_assert(sizeof p->sum == sizeof t, "sums in lane order");
-        memcpy(t, p->sum, sizeof t);
-    }
+    T n[LANES];
+    _Static_assert(sizeof p->count == sizeof n, "counts in lane order");
+    memcpy(n, p->count, sizeof n);
+    for (int i = 0; i < LANES; i++) t[i] = n[i];
     return pairwise_total(t);
 }
 

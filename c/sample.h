@@ -90,34 +90,13 @@ static inline uint32_t lanes_in(const V *ev, T lo, T hi) {
     for (int u = 0; u < NV; u++) bits |= V_BITS(wasm_v128_and(V_GE(ev[u], l), V_LT(ev[u], h))) << (u * VL);
     return bits;
 }
-/* The lane partials of w, in lane order. */
-static inline void w_lanes(double *d, const W *w) {
-#if VL == 4
-    for (int u = 0; u < NV; u++) wasm_v128_store(d + 4 * u, w[u].lo), wasm_v128_store(d + 4 * u + 2, w[u].hi);
-#else
-    for (int u = 0; u < NV; u++) wasm_v128_store(d + 2 * u, w[u]);
-#endif
-}
 #else
 static inline uint32_t lanes_in(const V *ev, T lo, T hi) {
     uint32_t bits = 0;
     for (int u = 0; u < NV; u++) bits |= (uint32_t)(ev[u] >= lo && ev[u] < hi) << u;
     return bits;
 }
-static inline void w_lanes(double *d, const W *w) {
-    for (int u = 0; u < NV; u++) d[u] = w[u];
-}
 #endif
-
-/* The lanes' sum, pairwise in lanes_total's order. */
-static LSM_SMALL double pairwise(double *d) {
-    LSM_AS_WRITTEN
-    for (int w = LANES / 2; w > 0; w /= 2) {
-        LSM_AS_WRITTEN
-        for (int i = 0; i < w; i++) d[i] += d[i + w];
-    }
-    return d[0];
-}
 
 /* b[0] + b[1] + ... in index order. */
 static LSM_SMALL double sum_in_order(const double *b, size_t n) {
@@ -205,7 +184,6 @@ static LSM_HOT size_t row_pass(const T *e, size_t n, T lo, T hi, double *bs, uin
     LSM_AS_WRITTEN
     for (size_t i = 0; i < n; bs++) {
         const size_t end = n - i > DRAW_B ? i + DRAW_B : n;
-        double d[LANES];
         W w[NV];
         for (int u = 0; u < NV; u++) w[u] = w_zero();
         LSM_AS_WRITTEN
@@ -219,8 +197,7 @@ static LSM_HOT size_t row_pass(const T *e, size_t n, T lo, T hi, double *bs, uin
                     idx[c++] = (uint32_t)(i + (size_t)__builtin_ctz(b));
             }
         }
-        w_lanes(d, w);
-        *bs = pairwise(d);
+        *bs = w_total(w);
     }
     return c;
 }
