@@ -54,31 +54,29 @@ export function stager(k) {
     }
   }
 
-  /** n results of the compute type at p into `out` (narrowed to `dtype` through `scratch`); returns out. */
+  /** n results of the compute type at p, as a view of wasm memory: halves narrowed to `dtype`'s bits at `scratch`. */
+  function results(heap, ct, p, n, dtype, scratch) {
+    if (!isHalf(dtype)) return heap[ct].subarray(p / BYTES[ct], p / BYTES[ct] + n);
+    k.exports[HALF[dtype].narrow](p, scratch, n);
+    return heap.u16.subarray(scratch >>> 1, (scratch >>> 1) + n);
+  }
+
+  /** The results into `out`; returns out. */
   function takeInto(heap, ct, p, n, dtype, scratch, out) {
-    if (isHalf(dtype)) {
-      k.exports[HALF[dtype].narrow](p, scratch, n);
-      bitsOf(out).set(heap.u16.subarray(scratch >>> 1, (scratch >>> 1) + n));
-    } else {
-      out.set(heap[ct].subarray(p / BYTES[ct], p / BYTES[ct] + n));
-    }
+    (isHalf(dtype) ? bitsOf(out) : out).set(results(heap, ct, p, n, dtype, scratch));
     return out;
   }
 
   /**
    * The same into a new array of `Type`, by slice(): new memory written
    * once, where a zeroed array and set() wrote it twice (a [64, 1000]
-   * float32 result took 15-20 us longer, a float16 one 60).  Halves are
-   * narrowed first and sliced as bits (a Float16Array takes the buffer).
+   * float32 result took 15-20 us longer, a float16 one 60).  A Float16Array
+   * takes the sliced bits' buffer.
    */
   function take(heap, ct, p, n, dtype, scratch, Type) {
-    if (isHalf(dtype)) {
-      k.exports[HALF[dtype].narrow](p, scratch, n);
-      const bits = heap.u16.slice(scratch >>> 1, (scratch >>> 1) + n);
-      return Type === Uint16Array ? bits : new Type(bits.buffer);
-    }
-    return heap[ct].constructor === Type
-      ? heap[ct].slice(p / BYTES[ct], p / BYTES[ct] + n) : takeInto(heap, ct, p, n, dtype, scratch, new Type(n));
+    const r = results(heap, ct, p, n, dtype, scratch);
+    if (r.constructor === Type) return r.slice();
+    return isHalf(dtype) ? new Type(r.slice().buffer) : new Type(r);
   }
 
   /** n int32s at p, as a new Int32Array. */
